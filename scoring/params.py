@@ -1,0 +1,271 @@
+"""Method parameters of a campaign (``campaign.toml``), methodology version 1.
+
+Every default below is the one ``methodology.md`` states; a campaign overrides it
+with the key named in the methodology (``eligibility.min_survey`` and so on).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from scoring.errors import Defect
+
+METHOD_VERSION = "1"
+COMPONENTS = ("survey", "phone", "bigdata")
+WEIGHT_SUM_TOLERANCE = 1e-9
+
+
+def _frozen(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d))
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignInfo:
+    """The ``[campaign]`` table: identity of the appraisal, not method."""
+
+    id: str
+    year: int
+    name: str = ""
+    series: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MethodParams:
+    """Every tunable number of methodology version 1, with its default.
+
+    Attributes follow the TOML keys: ``min_survey`` is ``eligibility.min_survey``.
+    Optional thresholds (``worst_only_below``, ``red_below``) are None when off.
+    """
+
+    satisfied_at: float = 60.0
+    min_indicator_share: float = 0.5
+    component_weights: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"survey": 0.55, "phone": 0.25, "bigdata": 0.20})
+    )
+    group_weights: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"citizen": 0.5, "service_recipient": 0.5})
+    )
+    # variable -> (category -> population share), in file order
+    margins: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: _frozen({}))
+    trim_low: float = 0.2
+    trim_high: float = 5.0
+    group_by: str = "category"
+    top_n: int = 10
+    worst_only_below: float | None = None
+    grade_satisfied: float = 85.0
+    grade_fairly_satisfied: float = 75.0
+    grade_basically_satisfied: float = 60.0
+    min_survey: int = 30
+    min_phone: int = 10
+    bonus_cap: float = 5.0
+    deduction_cap: float = 10.0
+    red_below: float | None = None
+    consecutive_years: int = 2
+    replicates: int = 1000
+    seed: int = 20170217
+
+    def group_weight(self, group: str) -> float:
+        """γ_g; a group absent from ``[weights.groups]`` weighs 0 (methodology §2)."""
+        return float(self.group_weights.get(group, 0.0))
+
+
+# key -> (attribute, kind); kinds: "num", "int", "optnum"
+_SCALARS: dict[str, dict[str, tuple[str, str]]] = {
+    "scoring": {
+        "satisfied_at": ("satisfied_at", "num"),
+        "min_indicator_share": ("min_indicator_share", "num"),
+    },
+    "weighting": {"trim_low": ("trim_low", "num"), "trim_high": ("trim_high", "num")},
+    "ranking": {
+        "top_n": ("top_n", "int"),
+        "worst_only_below": ("worst_only_below", "optnum"),
+    },
+    "grades": {
+        "satisfied": ("grade_satisfied", "num"),
+        "fairly_satisfied": ("grade_fairly_satisfied", "num"),
+        "basically_satisfied": ("grade_basically_satisfied", "num"),
+    },
+    "eligibility": {"min_survey": ("min_survey", "int"), "min_phone": ("min_phone", "int")},
+    "adjustments": {"bonus_cap": ("bonus_cap", "num"), "deduction_cap": ("deduction_cap", "num")},
+    "cards": {"red_below": ("red_below", "optnum")},
+    "consecutive": {"years": ("consecutive_years", "int")},
+    "uncertainty": {"replicates": ("replicates", "int"), "seed": ("seed", "int")},
+}
+_KNOWN_TABLES = set(_SCALARS) | {"campaign", "weights"}
+
+
+def parse_campaign_toml(
+    text: str, file: str = "campaign.toml"
+) -> tuple[CampaignInfo | None, MethodParams, list[Defect]]:
+    """Read ``campaign.toml``; return the campaign, its parameters and every defect.
+
+    Unknown keys inside the methodology's tables are defects (a mistyped
+    ``min_surveys`` must not silently fall back to the default); unknown top-level
+    tables are left for other tools.
+    """
+    defects: list[Defect] = []
+
+    def bad(key: str | None, message: str, line: int | None = None) -> None:
+        defects.append(Defect(file, line, key, message))
+
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        msg = getattr(exc, "msg", str(exc))
+        bad(None, f"TOML syntax error: {msg}", line)
+        return None, MethodParams(), defects
+
+    values: dict[str, Any] = {}
+    info = _parse_campaign_table(doc.get("campaign"), bad)
+
+    for table, keys in _SCALARS.items():
+        section = doc.get(table, {})
+        if not isinstance(section, dict):
+            bad(table, f"[{table}] must be a table")
+            continue
+        allowed = set(keys) | {"weighting": {"margins"}, "ranking": {"group_by"}}.get(table, set())
+        for key in section:
+            if key not in allowed:
+                bad(f"{table}.{key}", f'unknown key "{key}" in [{table}]')
+        for key, (attr, kind) in keys.items():
+            if key in section:
+                value = _scalar(section[key], kind, f"{table}.{key}", bad)
+                if value is not _INVALID:
+                    values[attr] = value
+
+    ranking = doc.get("ranking", {})
+    if isinstance(ranking, dict) and "group_by" in ranking:
+        group_by = ranking["group_by"]
+        if group_by not in ("category", "all"):
+            bad("ranking.group_by", f'"{group_by}" is not a known group_by (category or all)')
+        else:
+            values["group_by"] = group_by
+
+    weights = doc.get("weights", {})
+    if not isinstance(weights, dict):
+        bad("weights", "[weights] must be a table")
+        weights = {}
+    for key in weights:
+        if key not in ("components", "groups"):
+            bad(f"weights.{key}", f'unknown weight table "{key}" (components or groups)')
+    if "components" in weights:
+        table = _weight_table(weights["components"], "weights.components", bad)
+        if table is not None:
+            for name in table:
+                if name not in COMPONENTS:
+                    bad(f"weights.components.{name}", f'"{name}" is not a component (survey, phone, bigdata)')
+            values["component_weights"] = _frozen({c: table.get(c, 0.0) for c in COMPONENTS})
+    if "groups" in weights:
+        table = _weight_table(weights["groups"], "weights.groups", bad)
+        if table is not None:
+            values["group_weights"] = _frozen(table)
+
+    weighting = doc.get("weighting", {})
+    margins = weighting.get("margins", {}) if isinstance(weighting, dict) else {}
+    if not isinstance(margins, dict):
+        bad("weighting.margins", "[weighting.margins] must hold one table per variable")
+    else:
+        parsed: dict[str, Mapping[str, float]] = {}
+        for var, shares in margins.items():
+            table = _weight_table(shares, f"weighting.margins.{var}", bad)
+            if table is not None:
+                parsed[var] = _frozen(table)
+        values["margins"] = _frozen(parsed)
+
+    params = MethodParams(**values)
+    _check_ranges(params, bad)
+    return info, params, defects
+
+
+_INVALID = object()
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _scalar(value: Any, kind: str, key: str, bad: Any) -> Any:
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            bad(key, f'"{value}" is not a whole number >= 0')
+            return _INVALID
+        return value
+    if not _is_number(value):
+        bad(key, f'"{value}" is not a finite number')
+        return _INVALID
+    return float(value)
+
+
+def _parse_campaign_table(table: Any, bad: Any) -> CampaignInfo | None:
+    if not isinstance(table, dict):
+        bad("campaign", "the [campaign] table is missing")
+        return None
+    ok = True
+    cid = table.get("id")
+    if cid is None or (isinstance(cid, str) and not cid.strip()):
+        bad("campaign.id", "the campaign id is missing")
+        ok = False
+    elif not isinstance(cid, (str, int)) or isinstance(cid, bool):
+        bad("campaign.id", f'"{cid}" is not a text or number id')
+        ok = False
+    year = table.get("year")
+    if year is None:
+        bad("campaign.year", "the campaign year is missing")
+        ok = False
+    elif isinstance(year, bool) or not isinstance(year, int):
+        bad("campaign.year", f'"{year}" is not a whole year')
+        ok = False
+    if not ok:
+        return None
+    return CampaignInfo(
+        id=str(cid), year=int(year), name=str(table.get("name", "")), series=str(table.get("series", ""))
+    )
+
+
+def _weight_table(table: Any, key: str, bad: Any) -> dict[str, float] | None:
+    """A table of non-negative weights that add up to 1 (within 1e-9)."""
+    if not isinstance(table, dict):
+        bad(key, f"[{key}] must be a table of weights")
+        return None
+    out: dict[str, float] = {}
+    ok = True
+    for name, value in table.items():
+        if not _is_number(value):
+            bad(f"{key}.{name}", f'"{value}" is not a finite number')
+            ok = False
+        elif value < 0:
+            bad(f"{key}.{name}", f'"{value}" is a negative weight')
+            ok = False
+        else:
+            out[str(name)] = float(value)
+    if not ok:
+        return None
+    total = math.fsum(out.values())
+    if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+        bad(key, f'weights add up to "{total:.12g}", not 1')
+        return None
+    return out
+
+
+def _check_ranges(p: MethodParams, bad: Any) -> None:
+    if not 0 <= p.satisfied_at <= 100:
+        bad("scoring.satisfied_at", f'"{p.satisfied_at}" is outside [0, 100]')
+    if not 0 <= p.min_indicator_share <= 1:
+        bad("scoring.min_indicator_share", f'"{p.min_indicator_share}" is outside [0, 1]')
+    if not 0 < p.trim_low <= 1 <= p.trim_high:
+        bad(
+            "weighting",
+            f'trim bounds "{p.trim_low}, {p.trim_high}" must satisfy 0 < trim_low <= 1 <= trim_high',
+        )
+    if not p.grade_satisfied >= p.grade_fairly_satisfied >= p.grade_basically_satisfied:
+        bad("grades", '"satisfied >= fairly_satisfied >= basically_satisfied" does not hold')
+    if p.bonus_cap < 0 or p.deduction_cap < 0:
+        bad("adjustments", f'caps "{p.bonus_cap}, {p.deduction_cap}" must be >= 0')
+    if p.consecutive_years < 1:
+        bad("consecutive.years", f'"{p.consecutive_years}" must be at least 1')
