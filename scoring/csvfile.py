@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from scoring.errors import Defect
@@ -49,20 +48,27 @@ def decode_bundle_bytes(raw: bytes) -> tuple[bytes, str]:
 
 @dataclass
 class CsvTable:
-    """A parsed CSV file; every column is a pyarrow string array."""
+    """A parsed CSV file; every column is a (chunked) pyarrow string array."""
 
     name: str
-    columns: dict[str, pa.Array]
+    columns: dict[str, pa.ChunkedArray]
     n_rows: int
     encoding: str
     _text: bytes = field(repr=False, default=b"")
     _lines: np.ndarray | None = field(repr=False, default=None)
+    _empties: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
     def has(self, column: str) -> bool:
         return column in self.columns
 
-    def col(self, column: str) -> pa.Array:
+    def col(self, column: str) -> pa.ChunkedArray:
         return self.columns[column]
+
+    def empty(self, column: str) -> np.ndarray:
+        """Rows whose cell in ``column`` is empty (cached: several checks ask)."""
+        if column not in self._empties:
+            self._empties[column] = empty_cells(self.columns[column])
+        return self._empties[column]
 
     def line(self, row: int) -> int:
         """File line (header = 1) where data row ``row`` (0-based) starts."""
@@ -122,13 +128,12 @@ def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = N
         bad_rows.append((row.number, row.text, row.expected_columns, row.actual_columns))
         return "skip"
 
-    body = b"" if first_break < 0 else text[first_break + 1 :]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=header, use_threads=True),
+            pa.BufferReader(pa.py_buffer(text)),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=len(body) < MULTILINE_VALUES_BELOW, invalid_row_handler=on_invalid
+                newlines_in_values=len(text) < MULTILINE_VALUES_BELOW, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
@@ -146,14 +151,20 @@ def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = N
                 Defect(name, line, None, f'"{row_text[:60]}" has {actual} fields, the header has {expected}')
             )
         return None
-    columns = {h: _trimmed(table.column(h)) for h in header}
+    columns = {h: table.column(h) for h in header}
     return CsvTable(name=name, columns=columns, n_rows=table.num_rows, encoding=encoding, _text=text)
 
 
-def _trimmed(column: pa.ChunkedArray) -> pa.Array:
-    # Spreadsheet exports pad cells with spaces; an id " A1" means "A1".
-    arr = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    return pc.utf8_trim_whitespace(arr)
+def empty_cells(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """True where a string cell is empty, read straight off the offsets buffer."""
+    if isinstance(arr, pa.ChunkedArray):
+        parts = [empty_cells(chunk) for chunk in arr.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    if len(arr) == 0:
+        return np.zeros(0, dtype=bool)
+    offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
+    return np.diff(offsets) == 0
 
 
 def _find_line(text: bytes, row_text: str) -> int | None:

@@ -211,6 +211,7 @@ def score_campaign(
         survey_unit=inputs.response_unit,
         survey_group=inputs.response_group,
         group_weight=gamma,
+        group_names=inputs.group_names,
         phone_score=cases.score,
         phone_complete=phone.complete,
         phone_unit=inputs.case_unit,

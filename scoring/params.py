@@ -7,6 +7,7 @@ with the key named in the methodology (``eligibility.min_survey`` and so on).
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -116,9 +117,10 @@ def parse_campaign_toml(
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        msg = getattr(exc, "msg", str(exc))
-        bad(None, f"TOML syntax error: {msg}", line)
+        # Python 3.11's TOMLDecodeError carries the position only in its message.
+        found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(found.group(1)) if found else None
+        bad(None, f"TOML syntax error: {exc}", line)
         return None, MethodParams(), defects
 
     values: dict[str, Any] = {}

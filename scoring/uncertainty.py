@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from scoring.composite import composite_score
 from scoring.inputs import BoolArray, FloatArray, IntArray
 from scoring.ranking import RankingGroups, list_membership, rank_units
 
@@ -59,8 +59,10 @@ class Uncertainty:
 class _Cells:
     """Rows grouped into contiguous resampling cells."""
 
-    value: FloatArray  # value to sum (w·r for surveys, r for phone)
-    weight: FloatArray | None  # weights to sum, None when every weight is 1
+    # What is summed per draw: r when every weight is 1, else w·r + i·w as one complex
+    # number, so that a single gather and a single segment sum give both Σw·r and Σw.
+    value: npt.NDArray[np.float64] | npt.NDArray[np.complex128]
+    weighted: bool
     n_per_row: FloatArray  # size of the row's cell
     start_per_row: IntArray  # first row of the row's cell
     starts: IntArray  # first row of each cell
@@ -72,30 +74,43 @@ class _Cells:
 
 
 def _make_cells(key: IntArray, value: FloatArray, weight: FloatArray | None) -> tuple[_Cells, IntArray]:
-    order = np.argsort(key, kind="stable")
+    """Group rows by ``key``; within a cell, rows are ordered by value and weight so
+    that the draws do not depend on the order of the input files."""
+    sort_keys = (value, key) if weight is None else (weight, value, key)
+    order = np.lexsort(sort_keys)
     key = key[order]
-    boundary = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
+    if key.size == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return _Cells(np.zeros(0), weight is not None, np.zeros(0), z, z, np.zeros(0)), z
+    new_cell = np.r_[True, key[1:] != key[:-1]]
+    boundary = np.flatnonzero(new_cell)
     size = np.diff(np.r_[boundary, key.size]).astype(np.float64)
-    cell_of_row = np.cumsum(np.r_[False, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
-    w = None if weight is None else weight[order]
+    cell_of_row = np.cumsum(new_cell) - 1
+    if weight is None:
+        summed = value[order]
+    else:
+        w = weight[order]
+        summed = (value[order] * w) + 1j * w
     cells = _Cells(
-        value=value[order] if w is None else value[order] * w,
-        weight=w,
+        value=summed,
+        weighted=weight is not None,
         n_per_row=size[cell_of_row],
         start_per_row=boundary[cell_of_row].astype(np.int64),
         starts=boundary.astype(np.int64),
         size=size,
     )
-    return cells, key[boundary] if key.size else np.zeros(0, np.int64)
+    return cells, key[boundary]
 
 
 class _Buffers(threading.local):
-    def get(self, n: int) -> tuple[FloatArray, IntArray, FloatArray]:
+    def get(self, n: int, dtype: type) -> tuple[FloatArray, IntArray, np.ndarray]:
         have = getattr(self, "bufs", None)
         if have is None or have[0].shape[0] < n:
-            self.bufs = (np.empty(n), np.empty(n, dtype=np.int64), np.empty(n))
+            self.bufs = (np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.complex128))
         u, idx, v = self.bufs
-        return u[:n], idx[:n], v[:n]
+        # the complex buffer doubles as a float buffer of the same length
+        out = v[:n] if dtype is np.complex128 else v.view(np.float64)[:n]
+        return u[:n], idx[:n], out
 
 
 def _resampled_means(cells: _Cells, gen: np.random.Generator, reps: int, buffers: _Buffers) -> FloatArray:
@@ -103,7 +118,7 @@ def _resampled_means(cells: _Cells, gen: np.random.Generator, reps: int, buffers
     n = cells.rows
     if n == 0:
         return np.zeros((reps, 0))
-    u, idx, v = buffers.get(reps * n)
+    u, idx, v = buffers.get(reps * n, np.complex128 if cells.weighted else np.float64)
     gen.random(out=u)
     u2, idx2 = u.reshape(reps, n), idx.reshape(reps, n)
     np.multiply(u2, cells.n_per_row, out=u2)
@@ -112,10 +127,31 @@ def _resampled_means(cells: _Cells, gen: np.random.Generator, reps: int, buffers
     offsets = (np.arange(reps)[:, None] * n + cells.starts[None, :]).ravel()
     np.take(cells.value, idx, out=v, mode="clip")
     total = np.add.reduceat(v, offsets).reshape(reps, -1)
-    if cells.weight is None:
+    if not cells.weighted:
         return total / cells.size
-    np.take(cells.weight, idx, out=v, mode="clip")
-    return total / np.add.reduceat(v, offsets).reshape(reps, -1)
+    return total.real / total.imag
+
+
+def _replicate_finals(
+    survey_rep: FloatArray, phone_rep: FloatArray, bigdata: FloatArray, weights: FloatArray, net: FloatArray
+) -> FloatArray:
+    """F in every replicate: C_u of methodology §5 plus the fixed net adjustment.
+
+    Which components a unit has does not change under resampling, so each unit's
+    component weights are normalised once and the replicate composite is two
+    scaled additions (the main run uses :func:`composite_score` directly).
+    """
+    available = ~np.isnan(np.stack([survey_rep[0], phone_rep[0], bigdata]))
+    share = np.where(available, weights[:, None], 0.0)
+    total = share.sum(axis=0)
+    share = np.divide(share, total, out=np.zeros_like(share), where=total > 0)
+    fixed = np.where(available[2], share[2] * bigdata, 0.0) + net
+    final = np.where(available[0], survey_rep, 0.0)
+    final *= share[0]
+    final += np.where(available[1], phone_rep, 0.0) * share[1]
+    final += fixed
+    final[:, total == 0] = np.nan
+    return np.clip(final, 0.0, 100.0, out=final)
 
 
 def bootstrap(
@@ -129,6 +165,7 @@ def bootstrap(
     survey_unit: IntArray,
     survey_group: IntArray,
     group_weight: FloatArray,
+    group_names: tuple[str, ...],
     phone_score: FloatArray,
     phone_complete: BoolArray,
     phone_unit: IntArray,
@@ -151,19 +188,29 @@ def bootstrap(
         nan1 = np.full(n_units, np.nan)
         return Uncertainty(nan2, nan2.copy(), nan1, nan1.copy(), 0)
 
+    # Cells are keyed by the units' id order and the groups' name order, not by row
+    # positions, so that reordering any input file leaves every draw unchanged.
     n_groups = group_weight.shape[0]
+    group_order = np.empty(n_groups, dtype=np.int64)
+    group_order[np.argsort(np.asarray(group_names, dtype=object), kind="stable")] = np.arange(n_groups)
+    unit_at = np.argsort(unit_order)
+    group_at = np.argsort(group_order)
     use = survey_valid & (group_weight[survey_group] > 0)
     weighted = not np.all(survey_weight[use] == 1.0)
     s_cells, s_keys = _make_cells(
-        survey_unit[use] * n_groups + survey_group[use],
+        unit_order[survey_unit[use]] * n_groups + group_order[survey_group[use]],
         survey_score[use],
         survey_weight[use] if weighted else None,
     )
-    s_cell_unit, s_cell_gamma = s_keys // n_groups, group_weight[s_keys % n_groups]
-    s_units, s_unit_starts = np.unique(s_cell_unit, return_index=True)
+    s_cell_unit = unit_at[s_keys // n_groups]
+    s_cell_gamma = group_weight[group_at[s_keys % n_groups]]
+    unit_pos = s_keys // n_groups  # sorted: a unit's cells are contiguous
+    s_unit_starts = np.flatnonzero(np.r_[True, unit_pos[1:] != unit_pos[:-1]]) if unit_pos.size else unit_pos
+    s_units = s_cell_unit[s_unit_starts]
     gamma_sum = np.add.reduceat(s_cell_gamma, s_unit_starts) if s_units.size else np.zeros(0)
 
-    p_cells, p_units = _make_cells(phone_unit[phone_complete], phone_score[phone_complete], None)
+    p_cells, p_keys = _make_cells(unit_order[phone_unit[phone_complete]], phone_score[phone_complete], None)
+    p_units = unit_at[p_keys]
 
     rows = max(1, s_cells.rows + p_cells.rows)
     block = max(1, min(replicates, BLOCK_ELEMENTS // rows))
@@ -195,8 +242,7 @@ def bootstrap(
         no_gamma[s_units[gamma_sum == 0]] = True
     survey_rep[:, no_gamma] = np.nan
 
-    components = np.stack([survey_rep, phone_rep, np.broadcast_to(bigdata, survey_rep.shape)], axis=-1)
-    final_rep = np.clip(composite_score(components, component_weights) + bonus - deduction, 0.0, 100.0)
+    final_rep = _replicate_finals(survey_rep, phone_rep, bigdata, component_weights, bonus - deduction)
     rank_rep = rank_units(groups, eligible, vetoed, final_rep, survey_rep, phone_rep, unit_order)
     best_rep, worst_rep = list_membership(
         rank_rep, groups, vetoed, final_rep, worst_only_below=worst_only_below

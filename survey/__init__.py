@@ -1,0 +1,1 @@
+"""Survey fieldwork: questionnaires, sampling, AAPOR dispositions and the telephony dialer adapters."""

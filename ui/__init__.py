@@ -1,0 +1,1 @@
+"""Streamlit-facing helpers shared by the pages: page setup and the message catalogue."""
