@@ -26,7 +26,8 @@ def composite_score(components: FloatArray, weights: FloatArray) -> FloatArray:
     wsum = w.sum(axis=-1)
     num = np.where(available, components * weights, 0.0).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan)
+        # clipped: a weighted mean of values in [0, 100] can round one ulp past them
+        return np.clip(np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan), 0.0, 100.0)
 
 
 @dataclass(frozen=True, slots=True)

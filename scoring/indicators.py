@@ -77,5 +77,5 @@ def bigdata_component(
     num = np.where(has, indicator_score * weight[None, :], 0.0).sum(axis=1)
     ok = (wsum > 0) & (wsum >= min_indicator_share * total) & (total > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(ok, num / np.where(wsum > 0, wsum, 1.0), np.nan)
+        score = np.clip(np.where(ok, num / np.where(wsum > 0, wsum, 1.0), np.nan), 0.0, 100.0)
     return BigDataComponent(score=score, indicator_score=indicator_score)

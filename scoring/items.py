@@ -42,4 +42,6 @@ def response_scores(answers: Answers, n_owners: int) -> ResponseScores:
     has_score = den > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(has_score, num / np.where(has_score, den, 1.0), np.nan)
+    # A weighted mean of values in [0, 100] can round one ulp past its bounds.
+    np.clip(score, 0.0, 100.0, out=score)
     return ResponseScores(score=score, has_score=has_score)

@@ -188,12 +188,13 @@ def survey_component(
     wrsum = np.bincount(cell, weights=w * r, minlength=size).reshape(n_units, n_groups)
     present = np.bincount(cell, minlength=size).reshape(n_units, n_groups) > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        group_mean = np.where(present, wrsum / wsum, np.nan)
+        # clipped: a weighted mean of scores in [0, 100] can round one ulp past 100
+        group_mean = np.clip(np.where(present, wrsum / wsum, np.nan), 0.0, 100.0)
     gamma = np.where(present, group_weight[None, :], 0.0)
     gamma_sum = gamma.sum(axis=1)
     weighted = np.where(present, group_mean * gamma, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.where(gamma_sum > 0, weighted / gamma_sum, np.nan)
+        s = np.clip(np.where(gamma_sum > 0, weighted / gamma_sum, np.nan), 0.0, 100.0)
 
     n = np.bincount(vu, minlength=n_units)
     sw = np.bincount(vu, weights=w, minlength=n_units)

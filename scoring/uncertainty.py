@@ -127,9 +127,8 @@ def _resampled_means(cells: _Cells, gen: np.random.Generator, reps: int, buffers
     offsets = (np.arange(reps)[:, None] * n + cells.starts[None, :]).ravel()
     np.take(cells.value, idx, out=v, mode="clip")
     total = np.add.reduceat(v, offsets).reshape(reps, -1)
-    if not cells.weighted:
-        return total / cells.size
-    return total.real / total.imag
+    mean = total / cells.size if not cells.weighted else total.real / total.imag
+    return np.clip(mean, 0.0, 100.0, out=mean)
 
 
 def _replicate_finals(
@@ -222,11 +221,11 @@ def bootstrap(
 
     def run_block(b: int) -> None:
         lo, hi = b * block, min(replicates, (b + 1) * block)
-        gen = np.random.Generator(np.random.SFC64(seeds[b]))
+        gen = np.random.Generator(np.random.PCG64(seeds[b]))
         means = _resampled_means(s_cells, gen, hi - lo, buffers)
         if s_units.size:
             num = np.add.reduceat(means * s_cell_gamma, s_unit_starts, axis=1)
-            survey_rep[lo:hi, s_units] = num / gamma_sum
+            survey_rep[lo:hi, s_units] = np.clip(num / gamma_sum, 0.0, 100.0)
         phone_rep[lo:hi, p_units] = _resampled_means(p_cells, gen, hi - lo, buffers)
 
     workers = threads or min(MAX_THREADS, os.cpu_count() or 1, n_blocks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
@@ -68,6 +68,8 @@ def test_shuffling_input_rows_changes_nothing(seed: int, order_seed: int, margin
 
 @settings(max_examples=40, deadline=None)
 @given(seed=seeds, margins=st.booleans())
+# found by hypothesis: a raked mean of all-100 answers rounded to 100.00000000000001
+@example(seed=18598, margins=True)
 def test_every_score_lies_between_0_and_100(seed: int, margins: bool) -> None:
     c = random_campaign(seed, margins=margins, replicates=20)
     r = score_campaign(c.inputs, c.params, year=2017)
