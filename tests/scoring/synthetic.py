@@ -81,33 +81,24 @@ def random_campaign(seed: int, *, n_units: int = 8, n_resp: int = 160, n_cases: 
     return Campaign(inputs, params)
 
 
+def _permuted_owners(rng: np.random.Generator, n_owners: int, answers: Answers) -> tuple[np.ndarray, Answers]:
+    """A new order of the owners (responses or cases), and their answers shuffled
+    and re-pointed at the owners' new positions."""
+    order = rng.permutation(n_owners)
+    new_pos = np.empty(n_owners, np.int64)
+    new_pos[order] = np.arange(n_owners)
+    ap = rng.permutation(answers.owner.size)
+    return order, Answers(new_pos[answers.owner[ap]], answers.item_weight[ap], answers.score[ap])
+
+
 def permute_rows(inputs: CampaignInputs, seed: int) -> CampaignInputs:
     """The same campaign with every row-level array (responses, answers, cases, units)
     in another order."""
     rng = np.random.default_rng(seed)
     n_resp = inputs.response_unit.size
     n_units = inputs.n_units
-    # responses
-    rp = rng.permutation(n_resp)
-    new_pos = np.empty(n_resp, np.int64)
-    new_pos[rp] = np.arange(n_resp)
-    ap = rng.permutation(inputs.survey_answers.owner.size)
-    survey_answers = Answers(
-        new_pos[inputs.survey_answers.owner[ap]],
-        inputs.survey_answers.item_weight[ap],
-        inputs.survey_answers.score[ap],
-    )
-    # cases
-    n_cases = inputs.case_unit.size
-    cp = rng.permutation(n_cases)
-    case_pos = np.empty(n_cases, np.int64)
-    case_pos[cp] = np.arange(n_cases)
-    pp = rng.permutation(inputs.phone_answers.owner.size)
-    phone_answers = Answers(
-        case_pos[inputs.phone_answers.owner[pp]],
-        inputs.phone_answers.item_weight[pp],
-        inputs.phone_answers.score[pp],
-    )
+    rp, survey_answers = _permuted_owners(rng, n_resp, inputs.survey_answers)
+    cp, phone_answers = _permuted_owners(rng, inputs.case_unit.size, inputs.phone_answers)
     # units
     up = rng.permutation(n_units)
     unit_pos = np.empty(n_units, np.int64)
