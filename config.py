@@ -1,0 +1,53 @@
+"""Settings of the platform, declared once: name, default and help.
+
+Values come from the environment; every setting is listed in the README
+(``tests/test_docs.py`` checks that).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        return os.environ.get(self.name, self.default)
+
+
+DATA_DIR = Setting(
+    "APPRAISAL_DATA_DIR", str(ROOT / "data"), "folder for the SQLite database and the local key file"
+)
+DATABASE_URL = Setting(
+    "DATABASE_URL",
+    "",
+    "SQLAlchemy URL of the database; empty means SQLite at $APPRAISAL_DATA_DIR/appraisal.sqlite3 "
+    "(PostgreSQL: postgresql+psycopg://user@host:5432/name)",
+)
+SECRET_KEY = Setting(
+    "APPRAISAL_SECRET_KEY",
+    "",
+    "base64 key (32 bytes) for encrypting personal data and keying hashes; empty means a key file "
+    "generated in $APPRAISAL_DATA_DIR/secret.key on first use",
+)
+SETTINGS = (DATA_DIR, DATABASE_URL, SECRET_KEY)
+
+
+def data_dir() -> Path:
+    return Path(DATA_DIR.get())
+
+
+def database_url() -> str:
+    """The configured database, or the default SQLite file in the data folder."""
+    url = DATABASE_URL.get().strip()
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / 'appraisal.sqlite3'}"

@@ -1,0 +1,571 @@
+"""The platform's memory: one SQLAlchemy 2 model of the whole appraisal (评议).
+
+Tables follow the domain: units (评议对象) and their history, campaign series and
+campaigns (评议活动) with their questionnaires, respondent groups (评议主体), survey
+responses, sampling frames and phone cases (第三方电话抽访), indicators (大数据指标),
+adjustments (加分、扣分、一票否决), scoring runs and results, publications (公示),
+appeals (申诉), rectification items (整改台账), users and the audit log (留痕).
+
+Personal data (respondents' names and phone numbers) is stored only encrypted
+(``*_enc`` columns, see :mod:`db.crypto`) or as keyed hashes (``*_hash``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints let Alembic's batch mode (SQLite) alter them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class CampaignStatus(enum.StrEnum):
+    """Lifecycle of a campaign: draft → fieldwork → scoring → review → published (公示期) → final."""
+
+    draft = "draft"
+    fieldwork = "fieldwork"
+    scoring = "scoring"
+    review = "review"
+    published = "published"
+    final = "final"
+
+
+class Role(enum.StrEnum):
+    """Who may do what: organization-department admins, the contractor's supervisors and
+    callers, and a unit's liaison (联络员), who sees only the own unit."""
+
+    admin = "admin"
+    supervisor = "supervisor"
+    caller = "caller"
+    liaison = "liaison"
+
+
+def _enum(e: type[enum.Enum], name: str) -> Enum:
+    # Stored as text with a CHECK, so SQLite and PostgreSQL hold the same values.
+    return Enum(e, name=name, native_enum=False, length=20, values_callable=lambda x: [m.value for m in x])
+
+
+# ---------------------------------------------------------------- units
+
+
+class District(Base):
+    """A district (区) of the city."""
+
+    __tablename__ = "district"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Unit(Base):
+    """An appraised unit (评议对象). ``code`` is the ``unit_id`` of bundles.
+
+    ``successor_id`` points at the unit that continues this one after a renaming or a
+    merger, so the two-years-running rule follows a unit across its names.
+    """
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    head_name: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _now()
+
+    district: Mapped[District | None] = relationship()
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    successor: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+class CampaignSeries(Base):
+    """Campaigns of one series (e.g. yearly grassroots appraisals) form each other's history."""
+
+    __tablename__ = "campaign_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Campaign(Base):
+    """One yearly appraisal. ``code`` is ``[campaign] id`` of its bundle; ``method_toml``
+    holds the method tables of ``campaign.toml`` (weights, rules), kept verbatim."""
+
+    __tablename__ = "campaign"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("campaign_series.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[CampaignStatus] = mapped_column(_enum(CampaignStatus, "campaign_status"), default="draft")
+    method_version: Mapped[str] = mapped_column(String(16), default="1")
+    method_toml: Mapped[str] = mapped_column(Text, default="")
+    notice_days: Mapped[int] = mapped_column(Integer, default=7)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _now()
+
+    series: Mapped[CampaignSeries] = relationship()
+
+
+class CampaignUnit(Base):
+    """A unit as appraised in one campaign: its name, category and head at the time,
+    and its place in the campaign's unit order (the order of ``units.csv``)."""
+
+    __tablename__ = "campaign_unit"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    head_name: Mapped[str] = mapped_column(String(100), default="")
+    parent_code: Mapped[str] = mapped_column(String(64), default="")
+
+    unit: Mapped[Unit] = relationship()
+
+
+class HistoryEntry(Base):
+    """An earlier year's outcome of a unit in the campaign's series (``history.csv``)."""
+
+    __tablename__ = "history_entry"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    unsatisfactory: Mapped[bool] = mapped_column(Boolean)
+
+
+# ---------------------------------------------------------------- questionnaires
+
+
+class Scale(Base):
+    """An answer scale (``scales.csv``); ``sat3`` is 满意/基本满意/不满意/不了解."""
+
+    __tablename__ = "scale"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+
+    options: Mapped[list[ScaleOption]] = relationship(order_by="ScaleOption.position")
+
+
+class ScaleOption(Base):
+    """One option of a scale; ``score`` is None for "don't know" (不了解)."""
+
+    __tablename__ = "scale_option"
+    __table_args__ = (UniqueConstraint("scale_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[int] = mapped_column(ForeignKey("scale.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    label_zh: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200), default="")
+    score: Mapped[float | None] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Item(Base):
+    """A question of the survey or the phone instrument (``items.csv``)."""
+
+    __tablename__ = "item"
+    __table_args__ = (UniqueConstraint("campaign_id", "instrument", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    instrument: Mapped[str] = mapped_column(String(16))  # survey | phone
+    code: Mapped[str] = mapped_column(String(64))
+    scale_id: Mapped[int] = mapped_column(ForeignKey("scale.id"))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    position: Mapped[int] = mapped_column(Integer)
+
+    scale: Mapped[Scale] = relationship()
+
+
+class RespondentGroup(Base):
+    """A respondent group (评议主体): citizens 群众, service recipients 服务对象, deputies..."""
+
+    __tablename__ = "respondent_group"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    label_zh: Mapped[str] = mapped_column(String(100), default="")
+    label_en: Mapped[str] = mapped_column(String(100), default="")
+
+
+# ---------------------------------------------------------------- surveys
+
+
+class Invitation(Base):
+    """A single-use invitation (window ticket, hotline case) to rate one unit (一事一评).
+
+    Only a hash of the token is kept; the token itself is printed or sent once."""
+
+    __tablename__ = "invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="ticket")  # ticket | hotline | sms
+    reference: Mapped[str] = mapped_column(String(100), default="")  # ticket or case number
+    created_at: Mapped[datetime] = _now()
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SurveyResponse(Base):
+    """One person's answer sheet about one unit. ``code`` is ``response_id`` of bundles;
+    ``attributes`` holds respondent variables used for raking (age_band, sex, district).
+    ``respondent_hash`` (keyed hash of a verified number) keeps one answer per person
+    per unit per campaign."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "code"),
+        UniqueConstraint("campaign_id", "unit_id", "respondent_hash"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_group.id"))
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    submitted_at: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(16), default="valid")
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), unique=True)
+    respondent_hash: Mapped[str | None] = mapped_column(String(64))
+    respondent_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    network_hash: Mapped[str | None] = mapped_column(String(64))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    problem_types: Mapped[list[str]] = mapped_column(default=list)
+    quality_flags: Mapped[list[str]] = mapped_column(default=list)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+
+    answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan")
+
+
+class SurveyAnswer(Base):
+    """An answered item: the option code chosen."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    option_code: Mapped[str] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- phone sampling
+
+
+class Caller(Base):
+    """A third-party interviewer (第三方调查员); ``code`` is ``caller_id`` of bundles."""
+
+    __tablename__ = "caller"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class SamplingFrame(Base):
+    """People who dealt with the units, imported from an administrative system."""
+
+    __tablename__ = "sampling_frame"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[datetime] = _now()
+
+
+class FrameEntry(Base):
+    """One person in a sampling frame; name and number only encrypted, the number's keyed
+    hash for de-duplication and the do-not-call list."""
+
+    __tablename__ = "frame_entry"
+    __table_args__ = (UniqueConstraint("frame_id", "unit_id", "phone_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("sampling_frame.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    service_date: Mapped[date | None] = mapped_column(Date)
+    case_number: Mapped[str] = mapped_column(String(100), default="")
+
+
+class PhoneCase(Base):
+    """A sampled person to be interviewed about a unit; ``code`` is ``case_id`` of bundles,
+    ``disposition`` its final AAPOR code once closed."""
+
+    __tablename__ = "phone_case"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    frame_entry_id: Mapped[int | None] = mapped_column(ForeignKey("frame_entry.id"))
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("caller.id"))
+    disposition: Mapped[str] = mapped_column(String(16), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    callback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    batch: Mapped[int] = mapped_column(Integer, default=1)
+
+    answers: Mapped[list[PhoneAnswer]] = relationship(cascade="all, delete-orphan")
+
+
+class CallAttempt(Base):
+    """One dialling of a case, with its temporary disposition and the call's provider id."""
+
+    __tablename__ = "call_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("phone_case.id", ondelete="CASCADE"), index=True)
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("caller.id"))
+    started_at: Mapped[datetime] = _now()
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    disposition: Mapped[str] = mapped_column(String(16), default="")
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    recording_url: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class PhoneAnswer(Base):
+    __tablename__ = "phone_answer"
+    __table_args__ = (UniqueConstraint("case_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("phone_case.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    option_code: Mapped[str] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- indicators and adjustments
+
+
+class Indicator(Base):
+    """A big-data indicator (大数据指标) with its direction, weight and method; values
+    cannot change after ``freeze_date`` without an audited correction."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[str] = mapped_column(String(8))  # higher | lower
+    weight: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16), default="minmax")
+    floor: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    source_system: Mapped[str] = mapped_column(String(100), default="")
+    freeze_date: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class IndicatorValue(Base):
+    __tablename__ = "indicator_value"
+    __table_args__ = (UniqueConstraint("indicator_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    value: Mapped[float] = mapped_column(Float)
+    source_system: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Adjustment(Base):
+    """Bonus (加分), deduction (扣分) or veto (一票否决), with its reason and evidence."""
+
+    __tablename__ = "adjustment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # bonus | deduction | veto
+    points: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    evidence_name: Mapped[str] = mapped_column(String(200), default="")
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------- results and what follows
+
+
+class ScoringRun(Base):
+    """One run of the engine on a campaign: method version, the SHA-256 of its input
+    bundle, and who ran it."""
+
+    __tablename__ = "scoring_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    method_version: Mapped[str] = mapped_column(String(16))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    replicates: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = _now()
+
+    results: Mapped[list[UnitResult]] = relationship(cascade="all, delete-orphan")
+
+
+class UnitResult(Base):
+    """One unit's row of ``results.csv`` in a scoring run; the headline fields are
+    typed columns for queries, ``row`` holds every column as written."""
+
+    __tablename__ = "unit_result"
+    __table_args__ = (UniqueConstraint("run_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_run.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    final_score: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    ranking_group: Mapped[str] = mapped_column(String(64))
+    list_name: Mapped[str] = mapped_column(String(8), default="")  # best | worst | ""
+    card: Mapped[str] = mapped_column(String(8), default="")  # red | yellow | ""
+    grade: Mapped[str] = mapped_column(String(32), default="")
+    consecutive_unsatisfactory: Mapped[bool] = mapped_column(Boolean, default=False)
+    row: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Publication(Base):
+    """A published result (公示): the approved run, a frozen snapshot and its SHA-256.
+    Publishing needs a second admin's approval (``approved_by`` ≠ ``requested_by``)."""
+
+    __tablename__ = "publication"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_run.id"))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)
+    snapshot_sha256: Mapped[str] = mapped_column(String(64), default="")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Appeal(Base):
+    """An appeal (申诉) by a unit against its result, a response or an indicator value."""
+
+    __tablename__ = "appeal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    target: Mapped[str] = mapped_column(String(32), default="result")  # result | response | indicator_value
+    target_ref: Mapped[str] = mapped_column(String(64), default="")
+    reasons: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | upheld | rejected
+    decision: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = _now()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RectificationItem(Base):
+    """A ledger item (整改台账): a problem a unit must fix, with deadline and evidence."""
+
+    __tablename__ = "rectification_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # survey | call | appeal | card
+    description: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | done | overdue
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _now()
+
+
+# ---------------------------------------------------------------- people and the log
+
+
+class User(Base):
+    """A staff account; passwords only as Argon2 hashes. A liaison belongs to one unit."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class LoginSession(Base):
+    """A browser session after login; only the token's hash is stored."""
+
+    __tablename__ = "login_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = _now()
+    last_seen_at: Mapped[datetime] = _now()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """An append-only log entry (留痕): who changed what, when, before and after.
+
+    ``entry_hash`` = SHA-256 over the previous entry's hash and this entry's canonical
+    content, so editing or deleting an entry breaks the chain (``python -m db verify-audit``).
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
