@@ -28,7 +28,10 @@ BACKENDS = [
     "sqlite",
     pytest.param(
         "postgresql",
-        marks=[pytest.mark.postgres, pytest.mark.skipif(not HAS_PG, reason="DATABASE_URL names no PostgreSQL")],
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not HAS_PG, reason="DATABASE_URL names no PostgreSQL"),
+        ],
     ),
 ]
 
@@ -68,8 +71,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(
-        hide_password=False
+    yield (
+        make_url(PG_URL)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
     )
     dispose_all()
     with admin.connect() as conn:
