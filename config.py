@@ -38,7 +38,17 @@ SECRET_KEY = Setting(
     "base64 key (32 bytes) for encrypting personal data and keying hashes; empty means a key file "
     "generated in $APPRAISAL_DATA_DIR/secret.key on first use",
 )
-SETTINGS = (DATA_DIR, DATABASE_URL, SECRET_KEY)
+SESSION_IDLE_MINUTES = Setting(
+    "APPRAISAL_SESSION_IDLE_MINUTES",
+    "30",
+    "minutes without a request after which a staff login session ends (checked on the server)",
+)
+DB_POOL_SIZE = Setting(
+    "APPRAISAL_DB_POOL_SIZE",
+    "20",
+    "PostgreSQL connections kept open per process (plus up to as many again under load)",
+)
+SETTINGS = (DATA_DIR, DATABASE_URL, SECRET_KEY, SESSION_IDLE_MINUTES, DB_POOL_SIZE)
 
 
 def data_dir() -> Path:

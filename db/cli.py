@@ -17,6 +17,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("upgrade", help="create or upgrade the database to the newest schema")
+    demo = sub.add_parser(
+        "demo", help="load the demo city 临江市 (three yearly appraisals); does nothing if it is loaded"
+    )
+    demo.add_argument(
+        "--if-empty", action="store_true", help="load only into a database without units or campaigns"
+    )
+    demo.add_argument("--scale", type=float, default=1.0, help="multiply the per-unit sample sizes")
+    user = sub.add_parser("create-user", help="create a staff account (password from a prompt or stdin)")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=["admin", "supervisor", "caller", "liaison"])
+    user.add_argument("--unit", metavar="UNIT_CODE", help="the unit of a liaison account")
+    user.add_argument("--display-name", default="")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    sub.add_parser("verify-audit", help="check the audit trail's SHA-256 chain; exit 1 if it is broken")
+    imp = sub.add_parser(
+        "import-bundle",
+        help="import a campaign bundle (评议数据包) as a new campaign, all or nothing; exit 2 if it is bad",
+    )
+    imp.add_argument("bundle", metavar="DIR", help="the bundle folder (bundle.md)")
+    imp.add_argument(
+        "--max-errors", metavar="K", type=int, default=20, help="lines shown per kind of defect (0: all)"
+    )
+    exp = sub.add_parser("export-bundle", help="export a campaign as a bundle, without personal data")
+    exp.add_argument(
+        "campaign", metavar="CAMPAIGN_ID", help="the campaign's id ([campaign] id of its bundle)"
+    )
+    exp.add_argument("out", metavar="DIR", help="a new or empty folder")
+    score = sub.add_parser(
+        "score", help="score a stored campaign with the offline scorer's engine and store the run"
+    )
+    score.add_argument(
+        "campaign", metavar="CAMPAIGN_ID", help="the campaign's id ([campaign] id of its bundle)"
+    )
+    score.add_argument(
+        "--replicates",
+        metavar="N",
+        type=int,
+        help="bootstrap replicates, overriding [uncertainty] replicates",
+    )
     return parser
 
 
@@ -26,7 +65,155 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade()
         print(f"database is at the newest schema: {_safe(config.database_url())}")
         return 0
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "create-user":
+        return _create_user(args)
+    if args.command == "verify-audit":
+        return _verify_audit()
+    if args.command in ("import-bundle", "export-bundle", "score"):
+        return _bundle_command(args)
     return 2
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from db.uow import UnitOfWork
+    from services import auth
+    from services.errors import ServiceError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 1
+    try:
+        user = auth.create_user(
+            UnitOfWork(actor="cli"),
+            auth.CLI_OPERATOR,
+            args.username,
+            password,
+            args.role,
+            unit_code=args.unit,
+            display_name=args.display_name,
+        )
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {user.role.value} account {user.username}")
+    return 0
+
+
+def _verify_audit() -> int:
+    from db import audit
+    from db.engine import session_factory
+
+    with session_factory()() as session:
+        problems = audit.verify(session)
+        count, head = audit.head(session)
+    if problems:
+        print(f"audit trail BROKEN: {len(problems)} problem(s) in {count} entries")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    print(f"audit trail OK: {count} entries, head {head}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from db import demo
+    from db.uow import UnitOfWork
+
+    target = _safe(config.database_url())
+    if args.scale <= 0:
+        print("error: --scale must be a positive number", file=sys.stderr)
+        return 2
+    try:
+        with UnitOfWork(actor="cli") as uow:
+            if demo.is_loaded(uow):
+                print(demo.DemoSummary(already_loaded=True).describe())
+                return 0
+            if args.if_empty and not demo.is_empty(uow):
+                print(f"the database already holds data, so the demo city is not loaded: {target}")
+                return 0
+            print(f"loading the demo city into {target} ...", flush=True)
+            summary = demo.load_demo(
+                uow, scale=args.scale, progress=lambda step: print(f"  {step}", flush=True)
+            )
+    except demo.DemoConflict as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except IntegrityError:
+        # Another process loaded it at the same moment (PostgreSQL; SQLite queues the writers).
+        with UnitOfWork(actor="cli") as uow:
+            if not demo.is_loaded(uow):
+                raise
+        summary = demo.DemoSummary(already_loaded=True)
+    print(summary.describe())
+    made = demo.create_demo_accounts(lambda: UnitOfWork(actor="cli"))
+    if made:
+        print(
+            f"demo sign-in accounts: {', '.join(made)} (password {demo.DEMO_PASSWORD!r}; demo database only)"
+        )
+    return 0
+
+
+def _bundle_command(args: argparse.Namespace) -> int:
+    """import-bundle, export-bundle and score; exit 2 (no traceback) when the input is refused."""
+    from pathlib import Path
+
+    from db import bundle_io
+    from db.uow import UnitOfWork
+    from scoring import BundleError
+
+    target = _safe(config.database_url())
+    try:
+        with UnitOfWork(actor="cli") as uow:
+            if args.command == "import-bundle":
+                counts: dict[str, int] = {}
+                campaign = bundle_io.import_bundle(uow, args.bundle, counts=counts)
+                uow.commit()
+                print(
+                    f"imported campaign {campaign.code} ({campaign.year}) into {target}: "
+                    f"{sum(counts.values()):,} rows ({counts.get('campaign_unit', 0):,} units, "
+                    f"{counts.get('survey_response', 0):,} survey responses, "
+                    f"{counts.get('phone_case', 0):,} phone cases)"
+                )
+            elif args.command == "export-bundle":
+                written = bundle_io.export_bundle(uow, args.campaign, Path(args.out))
+                files = ", ".join(f"{name} ({n:,})" for name, n in written.items())
+                print(f"exported campaign {args.campaign} to {args.out}: campaign.toml, {files}")
+            else:
+                from services.scoring import score_stored_campaign
+
+                if args.replicates is not None and args.replicates < 0:
+                    print("error: --replicates must be 0 or more", file=sys.stderr)
+                    return 2
+                run = score_stored_campaign(uow, args.campaign, replicates=args.replicates)
+                uow.commit()
+                print(
+                    f"scored campaign {args.campaign}: run {run.id}, method version {run.method_version}, "
+                    f"{run.replicates} replicates, input SHA-256 {run.input_sha256}"
+                )
+    except BundleError as exc:
+        if args.command == "import-bundle":
+            print(f"{args.bundle}: {len(exc.defects)} defect(s); nothing was imported.", file=sys.stderr)
+        else:
+            print(
+                f"campaign {args.campaign}: {len(exc.defects)} defect(s); nothing was scored.",
+                file=sys.stderr,
+            )
+        print(exc.render(max_per_problem=max(getattr(args, "max_errors", 20), 0)), file=sys.stderr)
+        return 2
+    except (bundle_io.CampaignExists, bundle_io.UnknownCampaign, FileExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _safe(url: str) -> str:

@@ -35,7 +35,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True)
+    # Streamlit runs each browser session's script in its own thread; SQLAlchemy's
+    # default pool (5 + 10) starves under a few dozen concurrent writers.
+    pool_size = int(config.DB_POOL_SIZE.get())
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -25,6 +25,38 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "lang.zh": {"zh": "中文", "en": "中文"},
     "lang.en": {"zh": "English", "en": "English"},
     "nav.home": {"zh": "首页", "en": "Home"},
+    "nav.login": {"zh": "登录", "en": "Sign in"},
+    # Accounts and login (services/auth.py, app_pages/login.py)
+    "role.admin": {"zh": "组织部管理员", "en": "administrator, organization department"},
+    "role.supervisor": {"zh": "第三方督导", "en": "contractor's supervisor"},
+    "role.caller": {"zh": "第三方访问员", "en": "contractor's caller"},
+    "role.liaison": {"zh": "单位联络员", "en": "unit liaison"},
+    "auth.signed_in_as": {"zh": "当前用户：{name}（{role}）", "en": "Signed in as {name} ({role})"},
+    "auth.logout": {"zh": "退出登录", "en": "Sign out"},
+    "auth.login_link": {"zh": "工作人员登录", "en": "Staff sign-in"},
+    "auth.expired": {
+        "zh": "登录已失效（长时间未操作或已退出），请重新登录。",
+        "en": "Your session has ended (idle too long, or signed out); please sign in again.",
+    },
+    "login.title": {"zh": "工作人员登录", "en": "Staff sign-in"},
+    "login.intro": {
+        "zh": "组织部管理员、第三方调查机构的督导和访问员、各单位联络员使用本平台账号登录。"
+        "群众参加评议和查看公示结果无需登录。",
+        "en": (
+            "Organization-department administrators, the contractor's supervisors and callers, "
+            "and unit liaisons sign in with their platform account. Citizens need no account "
+            "to take part or to see published results."
+        ),
+    },
+    "login.username": {"zh": "用户名", "en": "Username"},
+    "login.password": {"zh": "密码", "en": "Password"},
+    "login.submit": {"zh": "登录", "en": "Sign in"},
+    "login.error.invalid": {"zh": "用户名或密码不正确。", "en": "Wrong username or password."},
+    "login.already": {"zh": "您已登录：{name}（{role}）。", "en": "You are signed in as {name} ({role})."},
+    "login.idle_note": {
+        "zh": "{minutes} 分钟无操作将自动退出登录。",
+        "en": "You are signed out after {minutes} minutes without activity.",
+    },
     # Home page
     "home.subtitle": {
         "zh": "群众满意度评议：问卷、电话抽访与大数据指标，分序列排名，评出十佳十差，亮红黄牌。",

@@ -24,7 +24,10 @@ def page_setup() -> Lang:
     # Seed before the widget is created: a keyed widget takes its value from
     # session_state, and passing `index` as well would raise a Streamlit warning.
     if st.session_state.get(LANG_KEY) not in LANGS:
-        st.session_state[LANG_KEY] = DEFAULT_LANG
+        # A new session starts in the language named in the URL (the login and logout
+        # routes redirect with ?lang=...), else in Chinese.
+        from_url = st.query_params.get(LANG_KEY)
+        st.session_state[LANG_KEY] = from_url if from_url in LANGS else DEFAULT_LANG
     lang = current_lang()
     st.set_page_config(page_title=t("app.title", lang), page_icon="🏅", layout="wide")
     st.sidebar.radio(

@@ -1,0 +1,235 @@
+"""Survey responses (问卷答卷): taking one in, and showing a unit's own to its liaison.
+
+A submission is the respondent's own record (with its time and channel), not a staff
+change, so it is not copied into the audit trail: the trail records who changed data
+afterwards (a reviewer quarantining a response, an upheld appeal). One person answers
+once per unit and campaign: a second submission with the same ``respondent_hash`` is
+refused with :class:`~services.errors.DuplicateResponse`, and the database's unique
+constraint makes that hold under concurrent submissions too.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from db import audit
+from db.models import (
+    CampaignStatus,
+    CampaignUnit,
+    Item,
+    RespondentGroup,
+    ScaleOption,
+    SurveyAnswer,
+    SurveyResponse,
+    Unit,
+)
+from db.uow import UnitOfWork
+from services.campaigns import assert_inputs_editable, load_campaign
+from services.clock import Clock, utcnow
+from services.errors import DuplicateResponse, NotFound, Refused
+from services.permissions import CurrentUser, Permission, require, require_role
+
+LOCK_RETRIES = 5
+DUPLICATE_MESSAGE = "this person has already answered about unit {unit} in campaign {campaign}; counted once"
+
+
+def _campaign_unit_id(uow: UnitOfWork, campaign_id: int, unit_code: str) -> int:
+    unit_id = uow.session.execute(
+        select(Unit.id)
+        .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+        .where(Unit.code == unit_code, CampaignUnit.campaign_id == campaign_id)
+    ).scalar()
+    if unit_id is None:
+        raise NotFound(f"unit {unit_code!r} is not appraised in this campaign")
+    return unit_id
+
+
+def submit_response(
+    uow: UnitOfWork,
+    campaign_code: str,
+    unit_code: str,
+    group_code: str,
+    answers: Mapping[str, str],
+    respondent_hash: str | None = None,
+    *,
+    channel: str = "web",
+    attributes: Mapping[str, Any] | None = None,
+    clock: Clock = utcnow,
+) -> str:
+    """Store one answer sheet about one unit during fieldwork; returns its response code.
+
+    ``answers`` maps survey item codes to option codes of the item's scale.
+    """
+    for attempt in range(LOCK_RETRIES):
+        try:
+            return _submit_once(
+                uow,
+                campaign_code,
+                unit_code,
+                group_code,
+                answers,
+                respondent_hash,
+                channel,
+                attributes,
+                clock,
+            )
+        except OperationalError as exc:
+            # SQLite: the write lock was not granted within the busy timeout. Under a crowd of
+            # writers its busy handler is not first-come-first-served, so one writer can be
+            # passed over for that long; nothing was written yet, so trying again is safe.
+            if "database is locked" not in str(exc.orig) or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _submit_once(
+    uow: UnitOfWork,
+    campaign_code: str,
+    unit_code: str,
+    group_code: str,
+    answers: Mapping[str, str],
+    respondent_hash: str | None,
+    channel: str,
+    attributes: Mapping[str, Any] | None,
+    clock: Clock,
+) -> str:
+    with uow:
+        session = uow.session
+        campaign = load_campaign(uow, campaign_code)
+        if CampaignStatus(campaign.status) != CampaignStatus.fieldwork:
+            raise Refused(f"campaign {campaign_code} is not taking answers (it is {campaign.status})")
+        unit_id = _campaign_unit_id(uow, campaign.id, unit_code)
+        group_id = session.execute(
+            select(RespondentGroup.id).where(
+                RespondentGroup.campaign_id == campaign.id, RespondentGroup.code == group_code
+            )
+        ).scalar()
+        if group_id is None:
+            raise NotFound(f"campaign {campaign_code} has no respondent group {group_code!r}")
+        options: dict[str, tuple[int, set[str]]] = {}
+        for item_id, item_code, option_code in session.execute(
+            select(Item.id, Item.code, ScaleOption.code)
+            .join(ScaleOption, ScaleOption.scale_id == Item.scale_id)
+            .where(Item.campaign_id == campaign.id, Item.instrument == "survey")
+        ):
+            options.setdefault(item_code, (item_id, set()))[1].add(option_code)
+        if not answers:
+            raise Refused("an answer sheet needs at least one answer")
+        for item_code, option_code in answers.items():
+            if item_code not in options:
+                raise Refused(f"the questionnaire has no question {item_code!r}")
+            if option_code not in options[item_code][1]:
+                raise Refused(f"{option_code!r} is not an option of question {item_code!r}")
+        if (
+            respondent_hash is not None
+            and session.execute(
+                select(SurveyResponse.id).where(
+                    SurveyResponse.campaign_id == campaign.id,
+                    SurveyResponse.unit_id == unit_id,
+                    SurveyResponse.respondent_hash == respondent_hash,
+                )
+            ).first()
+        ):
+            raise DuplicateResponse(DUPLICATE_MESSAGE.format(unit=unit_code, campaign=campaign_code))
+        code = f"w{secrets.token_hex(8)}"
+        response = SurveyResponse(
+            campaign_id=campaign.id,
+            code=code,
+            unit_id=unit_id,
+            group_id=group_id,
+            channel=channel,
+            submitted_at=clock().isoformat(timespec="seconds"),
+            status="valid",
+            attributes=dict(attributes or {}),
+            respondent_hash=respondent_hash,
+            answers=[
+                SurveyAnswer(item_id=options[item_code][0], option_code=option_code)
+                for item_code, option_code in answers.items()
+            ],
+        )
+        session.add(response)
+        try:
+            uow.commit()
+        except IntegrityError as exc:
+            # Two submissions of the same person raced past the check above; the unique
+            # constraint let one in and stopped this one.
+            if "respondent_hash" in str(exc.orig):
+                raise DuplicateResponse(
+                    DUPLICATE_MESSAGE.format(unit=unit_code, campaign=campaign_code)
+                ) from None
+            raise
+        return code
+
+
+def unit_responses(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, unit_code: str
+) -> list[dict[str, Any]]:
+    """A unit's answer sheets without personal data (admins; a liaison only its own unit),
+    e.g. to appeal against single responses."""
+    require_role(user, Permission.view_unit_detail)
+    with uow:
+        session = uow.session
+        campaign = load_campaign(uow, campaign_code)
+        unit_id = _campaign_unit_id(uow, campaign.id, unit_code)
+        require(user, Permission.view_unit_detail, unit_id=unit_id)
+        rows = session.execute(
+            select(SurveyResponse, RespondentGroup.code)
+            .join(RespondentGroup, RespondentGroup.id == SurveyResponse.group_id)
+            .where(SurveyResponse.campaign_id == campaign.id, SurveyResponse.unit_id == unit_id)
+            .order_by(SurveyResponse.code)
+        ).all()
+        item_codes = dict(
+            session.execute(select(Item.id, Item.code).where(Item.campaign_id == campaign.id)).all()
+        )
+        return [
+            {
+                "response_id": response.code,
+                "group": group,
+                "channel": response.channel,
+                "submitted_at": response.submitted_at,
+                "status": response.status,
+                "answers": {item_codes[a.item_id]: a.option_code for a in response.answers},
+                "comment": response.comment,
+            }
+            for response, group in rows
+        ]
+
+
+def set_response_status(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, response_code: str, status: str, note: str
+) -> None:
+    """Review a response (admins): mark it valid, duplicate, quarantined or withdrawn, with a note."""
+    actor = require(user, Permission.configure_campaign)
+    if status not in {"valid", "duplicate", "quarantined", "withdrawn"}:
+        raise Refused(f"unknown response status {status!r}")
+    if not note.strip():
+        raise Refused("give a reason for the review decision")
+    with uow:
+        uow.actor = actor.username
+        campaign = load_campaign(uow, campaign_code, for_update=True)
+        assert_inputs_editable(campaign)
+        response = uow.session.execute(
+            select(SurveyResponse).where(
+                SurveyResponse.campaign_id == campaign.id, SurveyResponse.code == response_code
+            )
+        ).scalar()
+        if response is None:
+            raise NotFound(f"campaign {campaign_code} has no response {response_code!r}")
+        before = {"status": response.status, "review_note": response.review_note}
+        response.status, response.review_note = status, note
+        audit.record(
+            uow,
+            "response.review",
+            "survey_response",
+            response.code,
+            before,
+            {"status": status, "review_note": note},
+        )
+        uow.commit()

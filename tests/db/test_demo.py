@@ -1,0 +1,563 @@
+"""The demo city (db/demo.py, ``python -m db demo``) on SQLite and PostgreSQL.
+
+The demo is loaded once per backend (at a reduced sample scale, to stay fast) and every
+test reads it; tests that write use their own database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import audit, crypto, demo, migrate
+from db.cli import main as db_main
+from db.engine import dispose_all, get_engine
+from db.models import (
+    Adjustment,
+    AuditEntry,
+    CallAttempt,
+    Campaign,
+    CampaignSeries,
+    CampaignStatus,
+    CampaignUnit,
+    District,
+    FrameEntry,
+    HistoryEntry,
+    Indicator,
+    IndicatorValue,
+    Item,
+    PhoneAnswer,
+    PhoneCase,
+    Publication,
+    RespondentGroup,
+    ScoringRun,
+    SurveyAnswer,
+    SurveyResponse,
+    Unit,
+    UnitResult,
+    User,
+)
+from db.uow import UnitOfWork
+from scoring.params import parse_campaign_toml
+from scoring.phone import disposition_class
+from tests.db import conftest as dbconf
+
+SCALE = 0.3  # a third of the per-unit sample sizes: the same city, fewer answers
+KEY = base64.b64encode(hashlib.sha256(b"demo-test-key").digest()).decode()
+
+
+@pytest.fixture(scope="module", params=dbconf.BACKENDS)
+def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database on each backend with the demo loaded once (under a known key)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("APPRAISAL_SECRET_KEY", KEY)
+        name = ""
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+            migrate.upgrade(url)
+        else:
+            template = request.getfixturevalue("pg_template")
+            name = f"appraisal_demo_{uuid.uuid4().hex[:12]}"
+            with dbconf._admin_engine().connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            url = (
+                make_url(dbconf.PG_URL)
+                .set(drivername="postgresql+psycopg", database=name)
+                .render_as_string(hide_password=False)
+            )
+        with UnitOfWork(sessionmaker(get_engine(url))) as uow:
+            summary = demo.load_demo(uow, scale=SCALE)
+        assert not summary.already_loaded
+        yield url
+        dispose_all()
+        if name:
+            with dbconf._admin_engine().connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def session(demo_db: str) -> Iterator[Session]:
+    with sessionmaker(get_engine(demo_db))() as s:
+        yield s
+
+
+def _campaigns(session: Session) -> dict[int, Campaign]:
+    return {c.year: c for c in session.scalars(select(Campaign).order_by(Campaign.year))}
+
+
+def _history(session: Session, campaign: Campaign) -> dict[tuple[str, int], bool]:
+    rows = session.execute(
+        select(Unit.code, HistoryEntry.year, HistoryEntry.unsatisfactory)
+        .join(Unit, Unit.id == HistoryEntry.unit_id)
+        .where(HistoryEntry.campaign_id == campaign.id)
+    )
+    return {(code, year): unsat for code, year, unsat in rows}
+
+
+def _campaign_units(session: Session, campaign: Campaign) -> dict[str, CampaignUnit]:
+    rows = session.execute(
+        select(Unit.code, CampaignUnit)
+        .join(Unit, Unit.id == CampaignUnit.unit_id)
+        .where(CampaignUnit.campaign_id == campaign.id)
+    )
+    return {code: cu for code, cu in rows}
+
+
+# ---------------------------------------------------------------- the city
+
+
+def test_about_300_units_in_four_categories_and_ten_districts(session: Session) -> None:
+    active = session.scalars(select(Unit).where(Unit.active)).all()
+    assert 280 <= len(active) <= 320
+    by_category = Counter(u.category for u in active)
+    assert set(by_category) == {"office", "grassroots", "health", "utility"}
+    assert min(by_category.values()) >= 40  # enough units per category for ten best and ten worst
+    districts = session.scalars(select(District.name)).all()
+    assert len(districts) == 10 and all(name.endswith("区") for name in districts)
+    assert len({u.district_id for u in active}) == 10 and None not in {u.district_id for u in active}
+    names = [u.name for u in active]
+    assert len(set(names)) == len(names)
+    for suffix in ("派出所", "司法所", "医院", "社区卫生服务中心", "营业厅", "加油站", "局"):
+        assert any(n.endswith(suffix) for n in names), suffix
+    assert all(u.head_name and 2 <= len(u.head_name) <= 3 for u in active)
+    # grassroots stations report to their district office (派出所 → 公安分局)
+    stations = [u for u in active if u.name.endswith("派出所")]
+    assert stations and all(u.parent is not None and "公安局" in u.parent.name for u in stations)
+
+
+def test_three_yearly_campaigns_of_one_series_two_final_and_one_in_review(session: Session) -> None:
+    campaigns = _campaigns(session)
+    assert list(campaigns) == [2022, 2023, 2024]
+    assert session.scalar(select(func.count()).select_from(CampaignSeries)) == 1
+    assert len({c.series_id for c in campaigns.values()}) == 1
+    assert [c.status for c in campaigns.values()] == [
+        CampaignStatus.final,
+        CampaignStatus.final,
+        CampaignStatus.review,
+    ]
+    assert campaigns[2022].published_at is not None and campaigns[2024].published_at is None
+    # the load is on the audit trail (留痕), and the chain holds
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.entity_id) for e in entries] == [
+        *(("campaign.score", f"lj-{year}") for year in (2022, 2023, 2024)),
+        ("demo.load", demo.SERIES_CODE),
+    ]
+    assert entries[-1].after["campaigns"] == ["lj-2022", "lj-2023", "lj-2024"]
+    assert audit.verify(session) == []
+    for year, c in campaigns.items():
+        info, params, defects = parse_campaign_toml(c.method_toml)
+        assert defects == [] and info is not None
+        assert (info.id, info.year, info.series) == (c.code, year, demo.SERIES_CODE)
+        assert params.group_by == "category" and params.top_n == 10
+        assert params.min_survey < 30  # scaled down with the demo's sample sizes
+        items = session.scalars(select(Item).where(Item.campaign_id == c.id)).all()
+        assert Counter(i.instrument for i in items) == {"survey": 5, "phone": 2}
+        assert {i.scale.code for i in items} == {"sat3"}
+        groups = session.scalars(
+            select(RespondentGroup.code).where(RespondentGroup.campaign_id == c.id)
+        ).all()
+        assert set(groups) == {"citizen", "service_recipient", "deputy"}
+
+
+def test_a_renamed_unit_keeps_its_history_through_its_successor(session: Session) -> None:
+    campaigns = _campaigns(session)
+    renamed = session.scalars(select(Unit).where(Unit.successor_id.is_not(None))).all()
+    assert renamed
+    chronic = []
+    for old in renamed:
+        new = old.successor
+        assert new is not None and new.active and not old.active
+        assert new.code != old.code and new.name != old.name and new.category == old.category
+        first = min(y for y, c in campaigns.items() if new.code in _campaign_units(session, c))
+        before = campaigns[first - 1]
+        assert old.code in _campaign_units(session, before) and new.code not in _campaign_units(
+            session, before
+        )
+        # the history of the new unit records the old unit's year
+        history = _history(session, campaigns[first])
+        assert (new.code, first - 1) in history and (old.code, first - 1) not in history
+        if history[(new.code, first - 1)]:
+            chronic.append(new.code)
+    # at least one renamed unit was unsatisfactory under its old name: the rule follows it
+    assert chronic
+
+
+def test_units_unsatisfactory_two_years_running_appear_and_lose_their_heads(session: Session) -> None:
+    campaigns = _campaigns(session)
+    h2023, h2024 = _history(session, campaigns[2023]), _history(session, campaigns[2024])
+    # the same fact (a unit's 2022 outcome) is recorded alike in both later campaigns,
+    # under the unit's new code where it was renamed in 2024
+    renamed = {u.code: u.successor.code for u in session.scalars(select(Unit)) if u.successor}
+    for (code, year), unsat in h2023.items():
+        assert h2024[(renamed.get(code, code), year)] == unsat
+    assert 20 <= sum(h2023.values()) <= 60  # roughly ten worst per category and year
+    twice = [code for (code, year), unsat in h2024.items() if year == 2023 and unsat and h2024[(code, 2022)]]
+    assert twice
+    # 就地免职: the head of a unit unsatisfactory in 2022 and 2023 is replaced in 2024
+    cu2023, cu2024 = _campaign_units(session, campaigns[2023]), _campaign_units(session, campaigns[2024])
+    assert all(cu2024[code].head_name != cu2023[code].head_name for code in twice)
+    # new units (the 2024 metro stations) have no history at all
+    new_units = (
+        set(cu2024) - set(cu2023) - {u.successor.code for u in session.scalars(select(Unit)) if u.successor}
+    )
+    assert new_units and not {code for code, _ in h2024} & new_units
+
+
+def test_every_campaign_is_scored_and_its_worst_list_is_the_next_years_history(session: Session) -> None:
+    campaigns = _campaigns(session)
+    successor = {u.code: u.successor.code for u in session.scalars(select(Unit)) if u.successor}
+    worst: dict[int, set[str]] = {}
+    for year, c in campaigns.items():
+        runs = session.scalars(select(ScoringRun).where(ScoringRun.campaign_id == c.id)).all()
+        assert len(runs) == 1 and runs[0].method_version == "1" and len(runs[0].input_sha256) == 64
+        results = session.execute(
+            select(Unit.code, UnitResult.list_name, UnitResult.consecutive_unsatisfactory, UnitResult.rank)
+            .join(Unit, Unit.id == UnitResult.unit_id)
+            .where(UnitResult.run_id == runs[0].id)
+        ).all()
+        assert len(results) == len(_campaign_units(session, c))
+        assert sum(rank is not None for *_, rank in results) >= 0.9 * len(results)  # nearly all ranked
+        worst[year] = {code for code, list_name, *_ in results if list_name == "worst"}
+        # final years were published (公示) by two admins, with a frozen snapshot of the run
+        publications = session.scalars(select(Publication).where(Publication.campaign_id == c.id)).all()
+        if c.status == CampaignStatus.final:
+            (pub,) = publications
+            assert pub.run_id == runs[0].id and pub.approved_by and pub.approved_by != pub.requested_by
+            assert pub.snapshot and hashlib.sha256(pub.snapshot).hexdigest() == pub.snapshot_sha256
+            snapshot = json.loads(pub.snapshot)
+            assert snapshot["campaign"] == c.code and len(snapshot["results"]) == len(results)
+        else:
+            assert publications == []
+        consecutive = {code for code, _, twice, _ in results if twice}
+        assert bool(consecutive) == (year > 2022)
+        for later in (y for y in campaigns if y > year):
+            units = _campaign_units(session, campaigns[later])
+
+            def now(code: str, units: dict[str, CampaignUnit] = units) -> str:
+                while code not in units:  # follow renamings up to the later campaign
+                    code = successor[code]
+                return code
+
+            history = _history(session, campaigns[later])
+            assert {code for (code, y), unsat in history.items() if y == year and unsat} == {
+                now(code) for code in worst[year]
+            }
+
+
+# ---------------------------------------------------------------- surveys
+
+
+def test_surveys_have_quality_problems_to_review(session: Session) -> None:
+    campaigns = _campaigns(session)
+    for year, c in campaigns.items():
+        responses = session.scalars(select(SurveyResponse).where(SurveyResponse.campaign_id == c.id)).all()
+        status = Counter(r.status for r in responses)
+        assert status["valid"] > 0.9 * len(responses)
+        assert status["quarantined"] > 0 and status["duplicate"] > 0
+        quarantined = [r for r in responses if r.status == "quarantined"]
+        flags = Counter(f for r in quarantined for f in r.quality_flags)
+        assert {"too_fast", "straight_lining", "device_burst", "identical_comment"} <= set(flags)
+        assert all(r.quality_flags for r in quarantined)
+        if c.status == CampaignStatus.review:
+            assert any(r.review_note == "" for r in quarantined)  # waiting for a reviewer
+        else:
+            assert all(r.review_note for r in quarantined)  # decided, with the reason
+        # a burst comes from one device, with one comment repeated
+        burst = [r for r in quarantined if "device_burst" in r.quality_flags]
+        assert max(Counter((r.unit_id, r.device_hash) for r in burst).values()) >= 5
+        same = [r.comment for r in burst if "identical_comment" in r.quality_flags]
+        assert len(set(same)) == 1 and same[0]
+        # comments name the work-style problems 冷硬推/等靠要/庸懒散/假慢拖, 不作为/慢作为/乱作为
+        types = Counter(t for r in responses for t in r.problem_types)
+        assert set(types) <= set(demo.PROBLEM_TYPES) and len(types) >= 5
+        assert all(r.comment for r in responses if r.problem_types)
+        assert all(r.attributes.get("district") for r in responses), year
+
+
+def test_every_response_answers_the_five_survey_items_with_sat3_codes(session: Session) -> None:
+    c = _campaigns(session)[2024]
+    per_response = Counter(
+        session.scalars(
+            select(SurveyAnswer.response_id)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyResponse.campaign_id == c.id)
+        )
+    )
+    n_responses = session.scalar(select(func.count()).where(SurveyResponse.campaign_id == c.id))
+    assert len(per_response) == n_responses and set(per_response.values()) == {5}
+    codes = set(session.scalars(select(SurveyAnswer.option_code).distinct()))
+    assert codes == {code for code, *_ in demo.SAT3}
+
+
+# ---------------------------------------------------------------- phone sampling
+
+
+def test_phone_cases_have_valid_aapor_dispositions_and_their_call_attempts(session: Session) -> None:
+    for c in _campaigns(session).values():
+        cases = session.scalars(select(PhoneCase).where(PhoneCase.campaign_id == c.id)).all()
+        dispositions = Counter(case.disposition for case in cases)
+        assert all(disposition_class(d) is not None for d in dispositions), dispositions
+        # complete, refusal, non-contact, unknown eligibility and not eligible all occur
+        assert {d[:3] for d in dispositions} >= {"1.1", "2.1", "2.2", "3.1", "4.3"}
+        assert 0.3 < dispositions["1.1"] / len(cases) < 0.6
+        attempts: dict[int, list[CallAttempt]] = defaultdict(list)
+        for a in session.scalars(
+            select(CallAttempt)
+            .join(PhoneCase, PhoneCase.id == CallAttempt.case_id)
+            .where(PhoneCase.campaign_id == c.id)
+            .order_by(CallAttempt.started_at)
+        ):
+            attempts[a.case_id].append(a)
+        answers = Counter(
+            session.scalars(
+                select(PhoneAnswer.case_id)
+                .join(PhoneCase, PhoneCase.id == PhoneAnswer.case_id)
+                .where(PhoneCase.campaign_id == c.id)
+            )
+        )
+        for case in cases:
+            calls = attempts[case.id]
+            assert len(calls) == case.attempts
+            assert all(disposition_class(a.disposition) is not None for a in calls)
+            if calls:
+                assert calls[-1].disposition == case.disposition and case.caller_id is not None
+                # evenings in China (stored in UTC; SQLite hands back naive UTC values)
+                local = [
+                    (a.started_at.replace(tzinfo=a.started_at.tzinfo or UTC)).astimezone(demo.CST)
+                    for a in calls
+                ]
+                assert all(18 <= at.hour <= 20 and at.weekday() < 5 for at in local)
+            else:
+                assert case.disposition == "4.80"  # the quota was met before it was dialled
+            assert answers[case.id] == {"1.1": 2, "1.2": 1}.get(case.disposition, 0)
+            assert case.frame_entry_id is not None
+
+
+def test_no_plaintext_phone_number_or_name_in_the_sampling_frame(session: Session, demo_db: str) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("APPRAISAL_SECRET_KEY", KEY)
+        raw = session.execute(
+            text("SELECT phone_enc, name_enc, phone_hash, case_number FROM frame_entry")
+        ).all()
+        assert len(raw) > 1000
+        phones = set()
+        for phone_enc, name_enc, phone_hash, case_number in raw[:: max(1, len(raw) // 300)]:
+            phone, name = crypto.decrypt(bytes(phone_enc)), crypto.decrypt(bytes(name_enc))
+            assert crypto.normalize_cn_mobile(phone) == phone
+            assert 2 <= len(name) <= 3
+            assert crypto.keyed_hash(phone) == phone_hash
+            for cell in (bytes(phone_enc), bytes(name_enc), phone_hash.encode(), case_number.encode()):
+                assert phone[3:].encode() not in cell and name.encode() not in cell
+            phones.add(phone[3:])
+    assert len(phones) > 250
+    if demo_db.startswith("sqlite"):
+        dispose_all()  # checkpoint nothing away: read the file and its write-ahead log as they are
+        path = Path(make_url(demo_db).database or "")
+        stored = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert "派出所".encode() in stored  # plain text is visible where it is stored plainly
+        numbers = set(re.findall(rb"1[3-9][0-9]{9}", stored))  # every mobile-like digit run, one pass
+        assert not numbers & {p.encode() for p in phones}
+
+
+# ---------------------------------------------------------------- indicators and adjustments
+
+
+def test_indicators_and_adjustments_with_reasons(session: Session) -> None:
+    for c in _campaigns(session).values():
+        indicators = session.scalars(select(Indicator).where(Indicator.campaign_id == c.id)).all()
+        assert [i.code for i in indicators] == [k[0] for k in demo.INDICATORS]
+        assert abs(sum(i.weight for i in indicators) - 1.0) < 1e-9
+        assert all(i.source_system and i.freeze_date for i in indicators)
+        n_values = session.scalar(
+            select(func.count())
+            .select_from(IndicatorValue)
+            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .where(Indicator.campaign_id == c.id)
+        )
+        assert n_values > 3 * 280
+        adjustments = session.scalars(select(Adjustment).where(Adjustment.campaign_id == c.id)).all()
+        kinds = Counter(a.kind for a in adjustments)
+        assert kinds["bonus"] > 0 and kinds["deduction"] > 0 and kinds["veto"] >= 1
+        assert all(a.reason and a.evidence_name for a in adjustments)
+        assert all((a.points is None) == (a.kind == "veto") for a in adjustments)
+
+
+# ---------------------------------------------------------------- idempotent and deterministic
+
+
+def _table_counts(session: Session) -> dict[str, int]:
+    models = (Unit, Campaign, SurveyResponse, SurveyAnswer, FrameEntry, PhoneCase, CallAttempt, HistoryEntry)
+    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in models}
+
+
+def test_loading_again_changes_nothing(demo_db: str) -> None:
+    factory = sessionmaker(get_engine(demo_db))
+    with factory() as s:
+        before = _table_counts(s)
+    with UnitOfWork(factory) as uow:
+        summary = demo.load_demo(uow, scale=SCALE)
+    assert summary.already_loaded and "already loaded" in summary.describe()
+    with factory() as s:
+        assert _table_counts(s) == before
+
+
+def _snapshot(factory: sessionmaker[Session]) -> tuple[str, dict[str, int], list[tuple[str, str]], dict]:
+    with UnitOfWork(factory) as uow:
+        s = uow.session
+        dispositions = s.execute(
+            select(PhoneCase.code, PhoneCase.disposition).order_by(PhoneCase.campaign_id, PhoneCase.code)
+        ).all()
+        history = {c.code: _history(s, c) for c in _campaigns(s).values()}
+        return demo.fingerprint(uow), demo.response_counts(uow), [tuple(d) for d in dispositions], history
+
+
+def test_a_second_load_elsewhere_gives_the_same_city(demo_db: str, tmp_path: Path) -> None:
+    # the second load goes to a fresh SQLite file, so on PostgreSQL this also compares backends
+    other = f"sqlite:///{tmp_path / 'again.sqlite3'}"
+    migrate.upgrade(other)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("APPRAISAL_SECRET_KEY", base64.b64encode(bytes(32)).decode())  # even with another key
+        with UnitOfWork(sessionmaker(get_engine(other))) as uow:
+            demo.load_demo(uow, scale=SCALE)
+    first, second = _snapshot(sessionmaker(get_engine(demo_db))), _snapshot(sessionmaker(get_engine(other)))
+    assert first[0] == second[0]  # unit codes, names, heads, campaign units
+    assert first[1] == second[1] and sum(first[1].values()) > 5000  # responses per campaign and status
+    assert first[2] == second[2]  # every phone case's final disposition
+    assert first[3] == second[3]  # the history of every campaign
+
+
+DIGEST = """
+import hashlib, json
+from db import demo
+city = demo.build_city()
+outcomes, h = {}, hashlib.sha256()
+for year in demo.YEARS:
+    data = demo.simulate_year(city, year, outcomes, 0.1, demo.SEED)
+    outcomes[year] = demo.score_year(data)
+    h.update(json.dumps([[r["code"], r["status"], r["comment"]] for r in data.responses]).encode())
+    h.update(json.dumps([[c["code"], c["disposition"], c["attempts"]] for c in data.cases]).encode())
+    h.update(json.dumps(sorted(outcomes[year].worst)).encode())
+h.update(json.dumps([[i.code, i.name] for lin in city.lineages for i in lin.incarnations]).encode())
+print(h.hexdigest())
+"""
+
+
+def test_the_city_does_not_depend_on_the_interpreter_s_hash_seed(repo_root: Path) -> None:
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run(
+            [sys.executable, "-c", DIGEST], cwd=repo_root, env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+
+
+# ---------------------------------------------------------------- writing tests: own databases
+
+
+def test_a_database_with_clashing_unit_codes_is_refused_and_left_alone(make_uow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("APPRAISAL_SECRET_KEY", KEY)
+    code = demo.build_city().lineages[0].incarnations[0].code
+    with make_uow() as uow:
+        uow.session.add(Unit(code=code, name="某单位", category="office"))
+        uow.commit()
+    with make_uow() as uow:
+        assert not demo.is_empty(uow) and not demo.is_loaded(uow)
+        with pytest.raises(demo.DemoConflict, match=code):
+            demo.load_demo(uow, scale=0.1)
+    with make_uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Unit)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(CampaignSeries)) == 0
+
+
+def test_the_command_loads_only_into_an_empty_database_and_only_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APPRAISAL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("APPRAISAL_SECRET_KEY", raising=False)
+    assert db_main(["upgrade"]) == 0
+    assert db_main(["demo", "--if-empty", "--scale", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "loaded the demo city 临江市" in out and "units ranked" in out
+    assert (tmp_path / "secret.key").exists()  # the first encryption made the local key
+    assert db_main(["demo", "--if-empty", "--scale", "0.1"]) == 0
+    assert "already loaded" in capsys.readouterr().out
+    assert db_main(["demo", "--scale", "0"]) == 2
+    with UnitOfWork(sessionmaker(get_engine())) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(CampaignSeries)) == 1
+
+    other = tmp_path / "other"
+    monkeypatch.setenv("APPRAISAL_DATA_DIR", str(other))
+    assert db_main(["upgrade"]) == 0
+    with UnitOfWork(sessionmaker(get_engine())) as uow:
+        uow.session.add(District(name="外区"))
+        uow.session.add(Unit(code="X1", name="某单位", category="office"))
+        uow.commit()
+    assert db_main(["demo", "--if-empty"]) == 0
+    assert "already holds data" in capsys.readouterr().out
+    with UnitOfWork(sessionmaker(get_engine())) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Campaign)) == 0
+    dispose_all()
+
+
+@pytest.mark.slow
+def test_the_full_demo_loads_into_sqlite_within_a_minute_and_ranks_nearly_every_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPRAISAL_SECRET_KEY", KEY)
+    url = f"sqlite:///{tmp_path / 'full.sqlite3'}"
+    migrate.upgrade(url)
+    began = time.perf_counter()
+    with UnitOfWork(sessionmaker(get_engine(url))) as uow:
+        summary = demo.load_demo(uow)
+    seconds = time.perf_counter() - began
+    assert seconds < 60, f"the demo took {seconds:.0f} s"
+    for year, outcome in summary.outcomes.items():
+        assert outcome.n_eligible >= 0.9 * summary.units, year
+        assert 30 <= len(outcome.worst) <= 45
+    assert summary.rows["survey_response"] > 25_000
+    json.dumps(summary.rows)  # plain numbers, printable by the command
+    dispose_all()
+
+
+def test_demo_accounts_sign_in_with_each_role_and_are_created_once(demo_db: str) -> None:
+    from db.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo_accounts
+    from db.models import Role
+    from services.auth import authenticate
+
+    factory = sessionmaker(get_engine(demo_db), expire_on_commit=False)
+
+    def make() -> UnitOfWork:
+        return UnitOfWork(factory, actor="test")
+
+    assert create_demo_accounts(make) == [name for name, _, _ in DEMO_ACCOUNTS]
+    assert create_demo_accounts(make) == []  # a second call creates nothing
+    roles = {}
+    for username, role, _ in DEMO_ACCOUNTS:
+        user = authenticate(make(), username, DEMO_PASSWORD)
+        assert user is not None, username
+        assert user.role == role
+        roles[username] = user.role
+        assert authenticate(make(), username, "wrong password") is None
+    assert set(roles.values()) == set(Role)
+    with make() as uow:
+        liaison = uow.session.execute(select(User).where(User.username == "liaison")).scalar_one()
+        assert liaison.unit_id is not None

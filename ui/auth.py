@@ -1,0 +1,91 @@
+"""Who is signed in, for the Streamlit script (the cookie itself is set by ui/auth_routes.py).
+
+:func:`resolve_user` is pure: it gets the request's cookies, a user seeded by tests and
+a lookup function, so tests can drive it without a browser. AppTest cannot send cookies;
+it seeds ``st.session_state[SEEDED_USER_KEY]`` instead, a key that nothing in the app
+writes (widgets only write under their own keys), so a browser cannot set it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from html import escape
+from typing import Final
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from db.uow import UnitOfWork
+from services import auth
+from services.permissions import CurrentUser
+from ui.auth_routes import COOKIE_NAME
+from ui.messages import t
+
+USER_KEY: Final = "auth.user"  # the user resolved in this run, for the pages
+SEEDED_USER_KEY: Final = "auth.seeded_user"  # tests only
+STALE_KEY: Final = "auth.stale"  # a cookie was sent but its session is over
+
+_log = logging.getLogger(__name__)
+
+
+def resolve_user(
+    cookies: Mapping[str, str],
+    seeded: CurrentUser | None,
+    lookup: Callable[[str], CurrentUser | None],
+) -> tuple[CurrentUser | None, bool]:
+    """The signed-in user and whether a session cookie was sent in vain (expired or ended).
+
+    The cookie wins over a seeded user; every call asks ``lookup``, so an idle timeout or
+    a logout elsewhere takes effect on the next rerun.
+    """
+    token = cookies.get(COOKIE_NAME)
+    # Only a real string is a token (AppTest's stand-in client hands back mock objects).
+    if isinstance(token, str) and token:
+        user = lookup(token)
+        return user, user is None
+    return (seeded if isinstance(seeded, CurrentUser) else None), False
+
+
+def _lookup(token: str) -> CurrentUser | None:
+    try:
+        return auth.current_user(UnitOfWork(actor="web"), token)
+    except SQLAlchemyError:
+        # Public pages must still show when the database is unreachable or not yet migrated.
+        _log.exception("cannot check the login session")
+        return None
+
+
+def sign_in_state() -> CurrentUser | None:
+    """Resolve this run's user from the cookie (or a test's seed) and keep it for the pages."""
+    user, stale = resolve_user(st.context.cookies, st.session_state.get(SEEDED_USER_KEY), _lookup)
+    st.session_state[USER_KEY] = user
+    st.session_state[STALE_KEY] = stale
+    return user
+
+
+def current_user() -> CurrentUser | None:
+    """The user resolved by streamlit_app.py in this run (None: not signed in)."""
+    user = st.session_state.get(USER_KEY)
+    return user if isinstance(user, CurrentUser) else None
+
+
+LOGOUT_FORM: Final = """
+<form method="post" action="/auth/logout?lang={lang}">
+  <button type="submit" style="padding: 0.3rem 0.8rem; border: 1px solid #bbb; border-radius: 0.4rem;
+          background: transparent; cursor: pointer;">{label}</button>
+</form>
+"""
+
+
+def account_box(user: CurrentUser | None, lang: str, login_page: st.Page | None) -> None:
+    """Sidebar: who is signed in with a sign-out button, or a link to the login page."""
+    if user is not None:
+        role = t(f"role.{user.role}", lang)
+        st.sidebar.caption(t("auth.signed_in_as", lang, name=user.display_name or user.username, role=role))
+        st.sidebar.html(LOGOUT_FORM.format(lang=escape(lang), label=escape(t("auth.logout", lang))))
+        return
+    if st.session_state.get(STALE_KEY):
+        st.sidebar.info(t("auth.expired", lang))
+    if login_page is not None:
+        st.sidebar.page_link(login_page, label=t("auth.login_link", lang), icon="🔑")
