@@ -256,8 +256,12 @@ def _floats(table: CsvTable, column: str, default: float | None = None) -> list[
     if not table.has(column):
         return [default] * table.n_rows
     col = table.col(column)
-    as_null = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
-    values = pc.cast(as_null, pa.float64()).to_pylist()
+    try:
+        as_null = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        values = pc.cast(as_null, pa.float64()).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # The scorer reads what arrow refuses (" 1", "1_000") with float(): so do we.
+        values = [float(v) if v != "" else None for v in col.to_pylist()]
     return [default if v is None else v for v in values]
 
 

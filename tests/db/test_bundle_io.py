@@ -133,7 +133,7 @@ def rich_bundle() -> Bundle:
     don't-know option), sat3 built in beside it, GBK text, quoted names with commas, quotes
     and line breaks, empty statuses, raking and extra respondent columns with gaps, a case
     without caller, a target indicator, a veto without points, history, a child unit
-    listed before its parent, a unit without head."""
+    listed before its parent, a unit without head, a number with a leading space."""
     b = Bundle()
     b.set("campaign.id", "rich-2018")
     b.set("campaign.series", "rich")
@@ -152,7 +152,7 @@ def rich_bundle() -> Bundle:
     b.units[0]["parent_id"] = "P1"  # the parent comes later in the file
     b.scale("five", {"v_good": 100, "good": 75, "fair": 50, "poor": 0, "unsure": None})
     b.item("survey", "q2", scale_id="five", weight=2)
-    b.items[-1]["text_en"] = "service, overall"
+    b.items[-1].update(text_en="service, overall", weight=" 2")  # arrow refuses " 2", the scorer reads it
     b.item("phone", "p2", scale_id="five", weight=None)
     codes = ["satisfied", "basically_satisfied", "dissatisfied", "dont_know"]
     five = ["v_good", "good", "fair", "poor", "unsure"]
