@@ -80,7 +80,6 @@ GROUP_LABELS = {
 }
 # Options of the built-in sat3 scale are stored with negative positions: they come from
 # bundle.md, not from a scales.csv, and are not written to one on export.
-BUILTIN_POSITION_START = -len(SAT3)
 
 
 class CampaignExists(Exception):
@@ -463,14 +462,15 @@ def _import_scales(w: _Writer, cid: int, t: CsvTable | None) -> dict[str, int]:
             strict=True,
         )
         options = [(s, c, zh, en, x, r) for r, (s, c, zh, en, x) in enumerate(rows)]
-    if not any(o[0] == "sat3" for o in options):
+    builtin_sat3 = not any(o[0] == "sat3" for o in options)
+    if builtin_sat3:
         options += [
-            ("sat3", code, label, "", score, BUILTIN_POSITION_START + k)
-            for k, (code, (label, score)) in enumerate(SAT3.items())
+            ("sat3", code, label, "", score, k) for k, (code, (label, score)) in enumerate(SAT3.items())
         ]
     codes = list(dict.fromkeys(o[0] for o in options))
     ids = w.reserve_ids(Scale.__table__, len(codes))
-    w.insert(Scale.__table__, {"id": ids, "campaign_id": cid, "code": codes}, len(codes))
+    builtin = [builtin_sat3 and code == "sat3" for code in codes]
+    w.insert(Scale.__table__, {"id": ids, "campaign_id": cid, "code": codes, "builtin": builtin}, len(codes))
     scale_ids = dict(zip(codes, ids.tolist(), strict=True))
     w.insert(
         ScaleOption.__table__,
@@ -764,7 +764,7 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
     rows = conn.execute(
         select(sc.c.code, opt.c.code, opt.c.label_zh, opt.c.label_en, opt.c.score)
         .join(sc, sc.c.id == opt.c.scale_id)
-        .where(sc.c.campaign_id == cid, opt.c.position >= 0)
+        .where(sc.c.campaign_id == cid, sc.c.builtin.is_(False))
         .order_by(opt.c.position)
     ).all()
     if rows:

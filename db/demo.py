@@ -49,7 +49,6 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Connection
 
 from db import audit, crypto
-from db.bundle_io import BUILTIN_POSITION_START
 from db.models import (
     Adjustment,
     Appeal,
@@ -1402,15 +1401,14 @@ def _write_year(
     )
 
     # questionnaire: the sat3 scale, the items of both instruments, respondent groups
-    scale_id = _insert(conn, Scale, [{"campaign_id": campaign_id, "code": "sat3"}], rows)[0]
+    scale_id = _insert(conn, Scale, [{"campaign_id": campaign_id, "code": "sat3", "builtin": True}], rows)[0]
     _insert_plain(
         conn,
         ScaleOption,
         [
-            # the built-in sat3, marked as bundle import marks it (negative positions), so
-            # that an exported bundle relies on the built-in scale instead of a scales.csv
+            # the built-in sat3 (Scale.builtin), so an exported bundle relies on it too
             {"scale_id": scale_id, "code": c, "label_zh": zh, "label_en": en, "score": s, "position": i}
-            for i, (c, zh, en, s) in enumerate(SAT3, start=BUILTIN_POSITION_START)
+            for i, (c, zh, en, s) in enumerate(SAT3)
         ],
         rows,
     )

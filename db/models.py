@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -182,13 +183,18 @@ class HistoryEntry(Base):
 
 
 class Scale(Base):
-    """An answer scale (``scales.csv``); ``sat3`` is 满意/基本满意/不满意/不了解."""
+    """An answer scale (``scales.csv``); ``sat3`` is 满意/基本满意/不满意/不了解.
+
+    ``builtin`` marks the methodology's own sat3 (not read from a ``scales.csv``), so an
+    exported bundle relies on the built-in scale exactly as the imported one did.
+    """
 
     __tablename__ = "scale"
     __table_args__ = (UniqueConstraint("campaign_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(64))
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     options: Mapped[list[ScaleOption]] = relationship(order_by="ScaleOption.position")
 

@@ -16,8 +16,24 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     with get_engine(context.config.get_main_option("sqlalchemy.url")).connect() as conn:
-        _run(conn)
-        conn.commit()
+        if conn.dialect.name != "sqlite":
+            _run(conn)
+            conn.commit()
+            return
+        # Batch mode rebuilds a table by dropping it; with foreign keys on, that drop
+        # cascades into child rows (ON DELETE CASCADE) and silently deletes them. The
+        # pragma only takes effect outside a transaction, hence the raw connection.
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            _run(conn)
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if problems:
+                raise RuntimeError(f"the migration left rows with broken foreign keys: {problems[:5]}")
+            conn.commit()
+        finally:
+            conn.rollback()
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _run(connection: object) -> None:

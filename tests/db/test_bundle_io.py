@@ -41,7 +41,7 @@ from db.models import (
     Item,
     PhoneCase,
     SamplingFrame,
-    ScaleOption,
+    Scale,
     SurveyResponse,
     Unit,
 )
@@ -280,8 +280,8 @@ def test_imported_rows_land_where_the_model_expects_them(make_uow: MakeUow, tmp_
         assert first is not None
         assert first.status == "valid"  # an empty status means valid (bundle.md)
         assert first.attributes == {"sex": "male", "district": "江岸区"}
-        builtin = s.scalars(select(ScaleOption.position).where(ScaleOption.code == "satisfied")).all()
-        assert builtin == [-4]  # sat3 is built in here, not from scales.csv
+        builtin = s.scalars(select(Scale.builtin).where(Scale.code == "sat3")).all()
+        assert builtin == [True]  # sat3 is built in here, not from scales.csv
         weights = dict(s.execute(select(Item.code, Item.weight)).all())
         assert weights == {"q1": 1.0, "p1": 1.0, "q2": 2.0, "p2": 1.0}
         no_caller = s.scalars(select(PhoneCase).where(PhoneCase.disposition == "4.31")).all()

@@ -36,3 +36,39 @@ def test_a_unit_of_work_rolls_back_unless_committed(make_uow) -> None:  # type: 
         campaign = uow.session.query(Campaign).one()
         assert campaign.status == CampaignStatus.draft
         assert campaign.series.code == "s1"
+
+
+def test_revision_0002_turns_negative_sat3_positions_into_the_builtin_flag(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from db import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, "0001")
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO campaign_series (id, code, name) VALUES (1, 's', '')"))
+        conn.execute(
+            text(
+                "INSERT INTO campaign (id, code, series_id, year, name, status, method_version,"
+                " method_toml, notice_days, created_at)"
+                " VALUES (1, 'c', 1, 2017, '', 'draft', '1', '', 7, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(text("INSERT INTO scale (id, campaign_id, code) VALUES (1, 1, 'sat3'), (2, 1, 'agree')"))
+        conn.execute(
+            text(
+                "INSERT INTO scale_option (scale_id, code, label_zh, label_en, score, position) VALUES"
+                " (1, 'satisfied', '满意', '', 100, -4), (1, 'dont_know', '不了解', '', NULL, -1),"
+                " (2, 'yes', '是', '', 100, 0)"
+            )
+        )
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        flags = dict(conn.execute(text("SELECT code, builtin FROM scale")).all())
+        positions = dict(conn.execute(text("SELECT code, position FROM scale_option")).all())
+    assert flags == {"sat3": 1, "agree": 0}
+    assert positions == {"satisfied": 0, "dont_know": 3, "yes": 0}
+    migrate.downgrade(url, "0001")
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT code, position FROM scale_option")).all())["satisfied"] == -4
