@@ -48,7 +48,28 @@ DB_POOL_SIZE = Setting(
     "20",
     "PostgreSQL connections kept open per process (plus up to as many again under load)",
 )
-SETTINGS = (DATA_DIR, DATABASE_URL, SECRET_KEY, SESSION_IDLE_MINUTES, DB_POOL_SIZE)
+VERIFIER = Setting(
+    "APPRAISAL_VERIFIER",
+    "simulator",
+    "how survey respondents' mobile numbers are verified: simulator (code written to the server "
+    "log), own (our own code sent by an SMS provider) or twilio (Twilio Verify)",
+)
+TWILIO_ACCOUNT_SID = Setting("TWILIO_ACCOUNT_SID", "", "Twilio account SID (AC...), for Twilio Verify")
+TWILIO_AUTH_TOKEN = Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token, for Twilio Verify")
+TWILIO_VERIFY_SERVICE_SID = Setting(
+    "TWILIO_VERIFY_SERVICE_SID", "", "Twilio Verify service SID (VA...) used when APPRAISAL_VERIFIER=twilio"
+)
+SETTINGS = (
+    DATA_DIR,
+    DATABASE_URL,
+    SECRET_KEY,
+    SESSION_IDLE_MINUTES,
+    DB_POOL_SIZE,
+    VERIFIER,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    TWILIO_VERIFY_SERVICE_SID,
+)
 
 
 def data_dir() -> Path:
