@@ -60,11 +60,15 @@ def submit_response(
     *,
     channel: str = "web",
     attributes: Mapping[str, Any] | None = None,
+    invitation_token: str | None = None,
     clock: Clock = utcnow,
 ) -> str:
     """Store one answer sheet about one unit during fieldwork; returns its response code.
 
-    ``answers`` maps survey item codes to option codes of the item's scale.
+    ``answers`` maps survey item codes to option codes of the item's scale. With an
+    ``invitation_token`` (一事一评: a window ticket or hotline case) the token is spent in
+    the same transaction as the answer is stored, so a refused submission leaves it unused
+    and a used one cannot be spent again.
     """
     for attempt in range(LOCK_RETRIES):
         try:
@@ -78,6 +82,7 @@ def submit_response(
                 channel,
                 attributes,
                 clock,
+                invitation_token,
             )
         except OperationalError as exc:
             # SQLite: the write lock was not granted within the busy timeout. Under a crowd of
@@ -99,6 +104,7 @@ def _submit_once(
     channel: str,
     attributes: Mapping[str, Any] | None,
     clock: Clock,
+    invitation_token: str | None = None,
 ) -> str:
     with uow:
         session = uow.session
@@ -138,8 +144,18 @@ def _submit_once(
             ).first()
         ):
             raise DuplicateResponse(DUPLICATE_MESSAGE.format(unit=unit_code, campaign=campaign_code))
+        invitation_id = None
+        if invitation_token is not None:
+            # imported here: invitations builds on this module's retry helpers
+            from services.invitations import claim
+
+            invitation = claim(uow, invitation_token, clock=clock)
+            if invitation.campaign_id != campaign.id or invitation.unit_id != unit_id:
+                raise Refused("this invitation code is for another unit or appraisal")
+            invitation_id = invitation.id
         code = f"w{secrets.token_hex(8)}"
         response = SurveyResponse(
+            invitation_id=invitation_id,
             campaign_id=campaign.id,
             code=code,
             unit_id=unit_id,

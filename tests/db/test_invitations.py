@@ -306,3 +306,34 @@ def test_long_names_and_references_fit_the_sheet() -> None:
     pdf = qr_sheet_pdf(issued, BASE_URL, "长名称测试")
 
     assert pdf.startswith(b"%PDF-") and pdf.count(b"/Subtype /Image") == 13
+
+
+def test_an_answer_sheet_spends_its_invitation_once_and_a_refused_one_leaves_it_unspent(
+    make_uow: MakeUow, admin: Any
+) -> None:
+    from db.models import SurveyResponse
+    from services.responses import submit_response
+
+    seed_campaign(make_uow, status=CampaignStatus.fieldwork)
+    token, other_unit = (i.token for i in issue_batch(make_uow(), admin, "c1", "u1", 2))
+    answers = {"q1": "s", "q2": "x"}  # option codes of the seeded scale
+
+    # a sheet that fails validation does not burn the token
+    with pytest.raises(Refused):
+        submit_response(make_uow(), "c1", "u1", "public", {"q1": "no such option"}, invitation_token=token)
+    peek(make_uow(), token)  # still usable: peek refuses a spent token
+    # a token is for its own unit only
+    with pytest.raises(Refused, match="another unit"):
+        submit_response(make_uow(), "c1", "u2", "public", answers, invitation_token=other_unit)
+    peek(make_uow(), other_unit)
+
+    code = submit_response(make_uow(), "c1", "u1", "public", answers, invitation_token=token)
+    with pytest.raises(InvitationUsed):
+        submit_response(make_uow(), "c1", "u1", "public", answers, invitation_token=token)
+    with make_uow() as uow:
+        rows = uow.session.execute(select(SurveyResponse.code, SurveyResponse.invitation_id)).all()
+        spent = (
+            uow.session.execute(select(Invitation.id).where(Invitation.used_at.is_not(None))).scalars().all()
+        )
+    assert [r.code for r in rows] == [code]
+    assert rows[0].invitation_id == spent[0] and len(spent) == 1
