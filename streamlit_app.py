@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from services.permissions import Permission, allowed
 from ui.auth import account_box, sign_in_state
 from ui.messages import t
 from ui.page import page_setup
@@ -15,17 +16,36 @@ from ui.page import page_setup
 lang = page_setup()
 user = sign_in_state()
 
+# A survey link (QR code, SMS) is ``/?t=<token>``: with a token the root URL opens the
+# answering page instead of the home page.
+has_token = bool(st.query_params.get("t"))
+
 # Pages are registered explicitly so their titles can be localized. Their folder is
 # app_pages/, not pages/: a pages/ folder beside the entry point switches Streamlit into
 # its legacy multipage mode, in which a rerun (or a cold start on /home) runs the page
 # without this script, i.e. without page_setup() and the language selector.
-pages = [
-    st.Page("app_pages/home.py", title=t("nav.home", lang), icon="🏠", url_path="home", default=True),
-]
+home = st.Page(
+    "app_pages/home.py", title=t("nav.home", lang), icon="🏠", url_path="home", default=not has_token
+)
+survey = st.Page(
+    "app_pages/survey.py", title=t("nav.survey", lang), icon="📝", url_path="survey", default=has_token
+)
+public = [home, survey]
 login_page = None
 if user is None:
     login_page = st.Page("app_pages/login.py", title=t("nav.login", lang), icon="🔑", url_path="login")
-    pages.append(login_page)
+    public.append(login_page)
+
+# Staff pages are listed only for the roles that may use them; each page checks again.
+staff = []
+if allowed(user, Permission.configure_campaign):
+    title = t("nav.invitations", lang)
+    staff.append(st.Page("app_pages/invitations.py", title=title, icon="🎫", url_path="invitations"))
+if allowed(user, Permission.score):
+    staff.append(st.Page("app_pages/review.py", title=t("nav.review", lang), icon="🔍", url_path="review"))
 
 account_box(user, lang, login_page)
-st.navigation(pages).run()
+sections = {t("nav.section.public", lang): public}
+if staff:
+    sections[t("nav.section.staff", lang)] = staff
+st.navigation(sections).run()

@@ -13,10 +13,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from db.models import Role
+from services.permissions import CurrentUser
+from ui.auth import SEEDED_USER_KEY
 from ui.messages import LANGS, t
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(path.relative_to(REPO_ROOT).as_posix() for path in (REPO_ROOT / "app_pages").glob("*.py"))
+
+ADMIN = CurrentUser(id=1, username="admin1", role=Role.admin, display_name="王主任")
 
 
 def make_app(repo_root: Path) -> AppTest:
@@ -52,9 +57,14 @@ def test_language_choice_survives_a_rerun(repo_root: Path) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_in_both_languages(repo_root: Path, page: str, lang: str) -> None:
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_page_runs_in_both_languages(repo_root: Path, page: str, lang: str, app_database: str) -> None:
+    """Every page on an empty database, as an administrator (who sees every staff page);
+    the login page, listed only when nobody is signed in, signed out."""
     at = make_app(repo_root)
     at.session_state["lang"] = lang
+    if page != "app_pages/login.py":
+        at.session_state[SEEDED_USER_KEY] = ADMIN
     at.run()
 
     at.switch_page(page).run()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from db.uow import UnitOfWork
 from services import auth
-from services.permissions import CurrentUser
+from services.permissions import CurrentUser, Permission, allowed
 from ui.auth_routes import COOKIE_NAME
 from ui.messages import t
 
@@ -89,3 +89,19 @@ def account_box(user: CurrentUser | None, lang: str, login_page: st.Page | None)
         st.sidebar.info(t("auth.expired", lang))
     if login_page is not None:
         st.sidebar.page_link(login_page, label=t("auth.login_link", lang), icon="🔑")
+
+
+def require_page_permission(permission: Permission, lang: str) -> CurrentUser:
+    """The signed-in user if they may ``permission``; otherwise explain and stop the page.
+
+    Navigation already hides staff pages from other roles; this guards a page opened by
+    its URL (or left open after signing out).
+    """
+    user = current_user()
+    if user is None:
+        st.info(t("auth.sign_in_first", lang))
+        st.stop()
+    if not allowed(user, permission):
+        st.warning(t("auth.not_allowed", lang, role=t(f"role.{user.role}", lang)))
+        st.stop()
+    return user

@@ -26,6 +26,11 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "lang.en": {"zh": "English", "en": "English"},
     "nav.home": {"zh": "首页", "en": "Home"},
     "nav.login": {"zh": "登录", "en": "Sign in"},
+    "nav.survey": {"zh": "参加评议", "en": "Take the survey"},
+    "nav.invitations": {"zh": "评议邀请码", "en": "Invitation codes"},
+    "nav.review": {"zh": "问卷复核", "en": "Response review"},
+    "nav.section.public": {"zh": "公众", "en": "Public"},
+    "nav.section.staff": {"zh": "工作台", "en": "Staff"},
     # Accounts and login (services/auth.py, app_pages/login.py)
     "role.admin": {"zh": "组织部管理员", "en": "administrator, organization department"},
     "role.supervisor": {"zh": "第三方督导", "en": "contractor's supervisor"},
@@ -37,6 +42,14 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "auth.expired": {
         "zh": "登录已失效（长时间未操作或已退出），请重新登录。",
         "en": "Your session has ended (idle too long, or signed out); please sign in again.",
+    },
+    "auth.sign_in_first": {
+        "zh": "此页面供工作人员使用，请先登录。",
+        "en": "This page is for staff; please sign in first.",
+    },
+    "auth.not_allowed": {
+        "zh": "您的角色（{role}）不能使用此页面。",
+        "en": "Your role ({role}) cannot use this page.",
     },
     "login.title": {"zh": "工作人员登录", "en": "Staff sign-in"},
     "login.intro": {
@@ -129,6 +142,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
             "matched to the published ones:"
         ),
     },
+    # Citizen survey (app_pages/survey.py)
+    # @@survey-messages@@
+    # Invitation codes, staff (app_pages/invitations.py)
+    # @@invitations-messages@@
+    # Response review, staff (app_pages/review.py)
+    # @@review-messages@@
 }
 
 
