@@ -10,9 +10,11 @@ constraint makes that hold under concurrent submissions too.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -34,9 +36,59 @@ from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, utcnow
 from services.errors import DuplicateResponse, NotFound, Refused
 from services.permissions import CurrentUser, Permission, require, require_role
+from survey.problems import MAX_ATTRIBUTE_CHARS, MAX_COMMENT_CHARS, PROBLEM_TYPES, RESPONDENT_ATTRIBUTES
 
 LOCK_RETRIES = 5
 DUPLICATE_MESSAGE = "this person has already answered about unit {unit} in campaign {campaign}; counted once"
+
+
+@dataclass(frozen=True, slots=True)
+class _Extra:
+    attributes: dict[str, str]
+    comment: str
+    problem_types: list[str]
+    duration_seconds: float | None
+    device_hash: str | None
+    network_hash: str | None
+
+
+def _clean_attributes(attributes: Mapping[str, Any] | None) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    for key, value in (attributes or {}).items():
+        if key not in RESPONDENT_ATTRIBUTES:
+            raise Refused(
+                f"unknown respondent attribute {key!r}; expected {', '.join(RESPONDENT_ATTRIBUTES)}"
+            )
+        if value is None or str(value).strip() == "":
+            continue  # skipped: every respondent variable is optional
+        text = str(value).strip()
+        if len(text) > MAX_ATTRIBUTE_CHARS:
+            raise Refused(f"respondent attribute {key!r} is longer than {MAX_ATTRIBUTE_CHARS} characters")
+        cleaned[key] = text
+    return cleaned
+
+
+def _clean_comment(comment: str) -> str:
+    text = (comment or "").strip()
+    if len(text) > MAX_COMMENT_CHARS:
+        raise Refused(f"the comment is {len(text)} characters long; at most {MAX_COMMENT_CHARS} are kept")
+    return text
+
+
+def _clean_problem_types(problem_types: Sequence[str]) -> list[str]:
+    unknown = [p for p in problem_types if p not in PROBLEM_TYPES]
+    if unknown:
+        raise Refused(f"unknown problem type {unknown[0]!r}; expected one of {', '.join(PROBLEM_TYPES)}")
+    chosen = set(problem_types)
+    return [p for p in PROBLEM_TYPES if p in chosen]  # catalogue order, no repeats
+
+
+def _clean_duration(duration_seconds: float | None) -> float | None:
+    if duration_seconds is None:
+        return None
+    if not math.isfinite(duration_seconds) or duration_seconds < 0:
+        raise Refused(f"answering time {duration_seconds!r} is not a duration in seconds")
+    return round(float(duration_seconds), 1)
 
 
 def _campaign_unit_id(uow: UnitOfWork, campaign_id: int, unit_code: str) -> int:
@@ -61,6 +113,11 @@ def submit_response(
     channel: str = "web",
     attributes: Mapping[str, Any] | None = None,
     invitation_token: str | None = None,
+    comment: str = "",
+    problem_types: Sequence[str] = (),
+    duration_seconds: float | None = None,
+    device_hash: str | None = None,
+    network_hash: str | None = None,
     clock: Clock = utcnow,
 ) -> str:
     """Store one answer sheet about one unit during fieldwork; returns its response code.
@@ -68,8 +125,19 @@ def submit_response(
     ``answers`` maps survey item codes to option codes of the item's scale. With an
     ``invitation_token`` (一事一评: a window ticket or hotline case) the token is spent in
     the same transaction as the answer is stored, so a refused submission leaves it unused
-    and a used one cannot be spent again.
+    and a used one cannot be spent again. ``attributes`` are the optional respondent
+    variables (age_band, sex, district); ``problem_types`` are codes of
+    :data:`survey.problems.PROBLEM_TYPES`; ``duration_seconds`` (time spent answering),
+    ``device_hash`` and ``network_hash`` (keyed hashes) feed the quality checks.
     """
+    extra = _Extra(
+        attributes=_clean_attributes(attributes),
+        comment=_clean_comment(comment),
+        problem_types=_clean_problem_types(problem_types),
+        duration_seconds=_clean_duration(duration_seconds),
+        device_hash=device_hash,
+        network_hash=network_hash,
+    )
     for attempt in range(LOCK_RETRIES):
         try:
             return _submit_once(
@@ -80,7 +148,7 @@ def submit_response(
                 answers,
                 respondent_hash,
                 channel,
-                attributes,
+                extra,
                 clock,
                 invitation_token,
             )
@@ -102,7 +170,7 @@ def _submit_once(
     answers: Mapping[str, str],
     respondent_hash: str | None,
     channel: str,
-    attributes: Mapping[str, Any] | None,
+    extra: _Extra,
     clock: Clock,
     invitation_token: str | None = None,
 ) -> str:
@@ -163,8 +231,13 @@ def _submit_once(
             channel=channel,
             submitted_at=clock().isoformat(timespec="seconds"),
             status="valid",
-            attributes=dict(attributes or {}),
+            attributes=extra.attributes,
             respondent_hash=respondent_hash,
+            comment=extra.comment,
+            problem_types=extra.problem_types,
+            duration_seconds=extra.duration_seconds,
+            device_hash=extra.device_hash,
+            network_hash=extra.network_hash,
             answers=[
                 SurveyAnswer(item_id=options[item_code][0], option_code=option_code)
                 for item_code, option_code in answers.items()
