@@ -24,7 +24,9 @@ part of an appraisal at once:
 
 Every campaign is then scored by the scoring service (``services.scoring``) and its run
 stored; 2022 and 2023 are ``final`` and published (公示, with the results snapshot), 2024
-is in ``review`` with its quarantined responses still waiting for a decision.
+is in ``review`` with its quarantined responses still waiting for a decision. A fourth
+campaign, 2025, is in fieldwork with no answers yet: the citizen survey (问卷评议) takes
+answers for it, by invitation token or verified mobile number.
 
 Everything is drawn from seeded generators, so every run gives the same city (only
 ciphertexts differ: each has a fresh nonce). Rows are written with SQLAlchemy Core bulk
@@ -88,7 +90,8 @@ from services.scoring import score_stored_campaign
 CITY = "临江市"
 SERIES_CODE = "lj-shuangping"
 SERIES_NAME = "临江市机关和基层单位“十佳十差”评议（双评议）"
-YEARS = (2022, 2023, 2024)
+YEARS = (2022, 2023, 2024)  # appraised and scored
+OPEN_YEAR = 2025  # in fieldwork: the citizen survey takes answers, nothing is scored yet
 SEED = 20240101
 CST = timezone(timedelta(hours=8))  # China Standard Time: calls and submissions are local
 
@@ -630,6 +633,16 @@ def _stamp(
 
 def simulate_year(city: City, year: int, outcomes: dict[int, Outcome], scale: float, seed: int) -> YearData:
     """Generate one campaign's data; ``outcomes`` are the scored earlier years."""
+    data = prepare_year(city, year, outcomes, scale, seed)
+    _simulate_surveys(data, _rng(seed, year, "survey"), scale)
+    _simulate_phone(data, _rng(seed, year, "phone"), scale)
+    _simulate_indicators(data, _rng(seed, year, "indicators"))
+    _simulate_adjustments(data, _rng(seed, year, "adjustments"))
+    return data
+
+
+def prepare_year(city: City, year: int, outcomes: dict[int, Outcome], scale: float, seed: int) -> YearData:
+    """One campaign before its fieldwork: its units, their heads and their history."""
     units = city.active(year)
     data = YearData(year, units, {lin.key: lin.at(year).code for lin in units}, campaign_toml(year, scale))
     rng = _rng(seed, year, "people")
@@ -652,10 +665,6 @@ def simulate_year(city: City, year: int, outcomes: dict[int, Outcome], scale: fl
         for earlier in YEARS:
             if lin.since <= earlier < year:
                 data.history[(pos, earlier)] = lin.key in outcomes[earlier].worst
-    _simulate_surveys(data, _rng(seed, year, "survey"), scale)
-    _simulate_phone(data, _rng(seed, year, "phone"), scale)
-    _simulate_indicators(data, _rng(seed, year, "indicators"))
-    _simulate_adjustments(data, _rng(seed, year, "adjustments"))
     return data
 
 
@@ -1111,7 +1120,8 @@ class DemoSummary:
         total = sum(self.rows.values())
         lines = [
             f"loaded the demo city {CITY}: {self.units} units in {len(CATEGORIES)} categories and "
-            f"{len(DISTRICTS)} districts, {self.campaigns} campaigns ({', '.join(map(str, YEARS))}), "
+            f"{len(DISTRICTS)} districts, {self.campaigns} campaigns "
+            f"({', '.join(map(str, (*YEARS, OPEN_YEAR)))}), "
             f"{total:,} rows in {self.seconds:.1f} s"
         ]
         for year, o in self.outcomes.items():
@@ -1202,9 +1212,12 @@ def load_demo(
     for data in years:
         say(f"writing {data.year}")
         _write_year(conn, data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
+    say(f"writing {OPEN_YEAR} (fieldwork)")
+    open_data = prepare_year(city, OPEN_YEAR, outcomes, scale, seed)
+    _write_year(conn, open_data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
     summary = DemoSummary(
         units=len(city.active(YEARS[-1])),
-        campaigns=len(YEARS),
+        campaigns=len(YEARS) + 1,
         rows=dict(sorted(rows.items())),
         outcomes=outcomes,
     )
@@ -1221,7 +1234,7 @@ def load_demo(
             "city": CITY,
             "seed": seed,
             "scale": scale,
-            "campaigns": [campaign_code(y) for y in YEARS],
+            "campaigns": [campaign_code(y) for y in (*YEARS, OPEN_YEAR)],
             "rows": summary.rows,
         },
     )
@@ -1350,7 +1363,11 @@ def _write_year(
     seed: int,
 ) -> None:
     year = data.year
-    final = year != YEARS[-1]
+    final = year < YEARS[-1]
+    if final:
+        status = CampaignStatus.final
+    else:
+        status = CampaignStatus.review if year in YEARS else CampaignStatus.fieldwork
     published = datetime(year + 1, 1, 16, 10, 0, tzinfo=CST) if final else None
     campaign_id = _insert(
         conn,
@@ -1361,7 +1378,7 @@ def _write_year(
                 "series_id": series_id,
                 "year": year,
                 "name": f"{CITY}{year}年度机关和基层单位“十佳十差”评议",
-                "status": CampaignStatus.final if final else CampaignStatus.review,
+                "status": status,
                 "method_version": "1",
                 "method_toml": data.toml,
                 "notice_days": 7,
@@ -1612,7 +1629,8 @@ def _write_year(
         ],
         rows,
     )
-    _write_follow_up(conn, data, campaign_id, uid, outcomes[year], rows, _rng(seed, year, "follow-up"))
+    if year in outcomes:  # the open year has no results yet, hence no ledger and no appeals
+        _write_follow_up(conn, data, campaign_id, uid, outcomes[year], rows, _rng(seed, year, "follow-up"))
 
 
 def _write_follow_up(

@@ -2,7 +2,7 @@
 
 The round trip is judged by the offline scorer: scoring the original bundle and scoring
 the database's export of it must give byte-identical results.csv and fieldwork.csv.
-Every test runs on SQLite and on PostgreSQL (tests/db/conftest.py).
+Every test runs on SQLite and on PostgreSQL (tests/conftest.py).
 """
 
 from __future__ import annotations

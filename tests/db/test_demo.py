@@ -56,7 +56,8 @@ from db.models import (
 from db.uow import UnitOfWork
 from scoring.params import parse_campaign_toml
 from scoring.phone import disposition_class
-from tests.db import conftest as dbconf
+from services.questionnaire import load_questionnaire
+from tests import conftest as dbconf
 
 SCALE = 0.3  # a third of the per-unit sample sizes: the same city, fewer answers
 KEY = base64.b64encode(hashlib.sha256(b"demo-test-key").digest()).decode()
@@ -98,7 +99,10 @@ def session(demo_db: str) -> Iterator[Session]:
 
 
 def _campaigns(session: Session) -> dict[int, Campaign]:
-    return {c.year: c for c in session.scalars(select(Campaign).order_by(Campaign.year))}
+    """The appraised (scored) years; the open year is tested on its own."""
+    return {
+        c.year: c for c in session.scalars(select(Campaign).order_by(Campaign.year)) if c.year in demo.YEARS
+    }
 
 
 def _history(session: Session, campaign: Campaign) -> dict[tuple[str, int], bool]:
@@ -120,6 +124,24 @@ def _campaign_units(session: Session, campaign: Campaign) -> dict[str, CampaignU
 
 
 # ---------------------------------------------------------------- the city
+
+
+def test_the_2025_campaign_is_in_fieldwork_and_its_survey_is_open(session: Session, demo_db: str) -> None:
+    # first, before `session` opens its transaction (on SQLite every transaction takes the write lock)
+    q = load_questionnaire(UnitOfWork(sessionmaker(get_engine(demo_db))), "lj-2025")
+    c = session.scalars(select(Campaign).where(Campaign.year == demo.OPEN_YEAR)).one()
+    c2024 = _campaigns(session)[2024]
+    assert (c.code, c.status, c.series_id) == ("lj-2025", CampaignStatus.fieldwork, c2024.series_id)
+    assert session.scalar(select(func.count()).where(SurveyResponse.campaign_id == c.id)) == 0
+    assert session.scalar(select(func.count()).where(PhoneCase.campaign_id == c.id)) == 0
+    assert session.scalar(select(func.count()).where(ScoringRun.campaign_id == c.id)) == 0
+    # its history is the scored years' worst lists, as for any later campaign
+    history = _history(session, c)
+    assert {year for _, year in history} == {2022, 2023, 2024}
+    assert history.items() >= {k: v for k, v in _history(session, c2024).items() if k in history}.items()
+    assert len(q.items) == 5 and {g.code for g in q.groups} == {"citizen", "service_recipient", "deputy"}
+    assert q.age_bands == demo.AGE_BANDS and len(q.districts) == 10
+    assert len(q.units) == len(_campaign_units(session, c)) >= 280
 
 
 def test_about_300_units_in_four_categories_and_ten_districts(session: Session) -> None:
@@ -144,6 +166,7 @@ def test_about_300_units_in_four_categories_and_ten_districts(session: Session) 
 def test_three_yearly_campaigns_of_one_series_two_final_and_one_in_review(session: Session) -> None:
     campaigns = _campaigns(session)
     assert list(campaigns) == [2022, 2023, 2024]
+    assert session.scalars(select(Campaign.year).order_by(Campaign.year)).all() == [2022, 2023, 2024, 2025]
     assert session.scalar(select(func.count()).select_from(CampaignSeries)) == 1
     assert len({c.series_id for c in campaigns.values()}) == 1
     assert [c.status for c in campaigns.values()] == [
@@ -158,7 +181,7 @@ def test_three_yearly_campaigns_of_one_series_two_final_and_one_in_review(sessio
         *(("campaign.score", f"lj-{year}") for year in (2022, 2023, 2024)),
         ("demo.load", demo.SERIES_CODE),
     ]
-    assert entries[-1].after["campaigns"] == ["lj-2022", "lj-2023", "lj-2024"]
+    assert entries[-1].after["campaigns"] == ["lj-2022", "lj-2023", "lj-2024", "lj-2025"]
     assert audit.verify(session) == []
     for year, c in campaigns.items():
         info, params, defects = parse_campaign_toml(c.method_toml)

@@ -1,6 +1,6 @@
 """Reviewing responses (services.review): flag and quarantine, decide in bulk, compare scores.
 
-Every test runs on SQLite and on PostgreSQL (tests/db/conftest.py).
+Every test runs on SQLite and on PostgreSQL (tests/conftest.py).
 """
 
 from __future__ import annotations

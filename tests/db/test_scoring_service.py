@@ -1,6 +1,6 @@
 """Scoring a stored campaign (services.scoring) is the offline scorer, run on the export.
 
-Every test runs on SQLite and on PostgreSQL (tests/db/conftest.py).
+Every test runs on SQLite and on PostgreSQL (tests/conftest.py).
 """
 
 from __future__ import annotations
