@@ -59,6 +59,12 @@ TWILIO_AUTH_TOKEN = Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token, for Twi
 TWILIO_VERIFY_SERVICE_SID = Setting(
     "TWILIO_VERIFY_SERVICE_SID", "", "Twilio Verify service SID (VA...) used when APPRAISAL_VERIFIER=twilio"
 )
+PUBLIC_URL = Setting(
+    "APPRAISAL_PUBLIC_URL",
+    "",
+    "public address of the survey printed in QR codes and SMS links (e.g. https://pingyi.example.gov.cn); "
+    "empty means the address the staff member is using",
+)
 SETTINGS = (
     DATA_DIR,
     DATABASE_URL,
@@ -69,6 +75,7 @@ SETTINGS = (
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
     TWILIO_VERIFY_SERVICE_SID,
+    PUBLIC_URL,
 )
 
 

@@ -14,6 +14,7 @@ decides: of two concurrent redemptions of one token exactly one succeeds.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import secrets
@@ -26,7 +27,7 @@ from typing import Final, TypeVar
 
 import segno
 from fpdf import FPDF
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from db import audit
@@ -196,6 +197,98 @@ def issue_batch(
             )
             for invitation, token in zip(rows, tokens, strict=True)
         ]
+
+
+# ---------------------------------------------------------------- what the issuing page shows
+
+
+@dataclass(frozen=True, slots=True)
+class IssuableCampaign:
+    """A campaign in draft or fieldwork, for which invitations can be issued."""
+
+    code: str
+    name: str
+    year: int
+    status: CampaignStatus
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInvitations:
+    """One unit of a campaign with the counts of its invitations (issued, and spent)."""
+
+    unit_code: str
+    unit_name: str
+    category: str
+    issued: int
+    used: int
+
+    @property
+    def unused(self) -> int:
+        return self.issued - self.used
+
+
+def issuable_campaigns(uow: UnitOfWork, user: CurrentUser | None) -> list[IssuableCampaign]:
+    """The campaigns in draft or fieldwork: fieldwork first, then the newest year."""
+    require(user, Permission.configure_campaign)
+    with uow:
+        rows = uow.session.execute(
+            select(Campaign.code, Campaign.name, Campaign.year, Campaign.status).where(
+                Campaign.status.in_(sorted(ISSUE_STATUSES))
+            )
+        ).all()
+    campaigns = [
+        IssuableCampaign(code=code, name=name or code, year=year, status=CampaignStatus(status))
+        for code, name, year, status in rows
+    ]
+    return sorted(campaigns, key=lambda c: (c.status != CampaignStatus.fieldwork, -c.year, c.code))
+
+
+def invitation_summary(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str
+) -> list[UnitInvitations]:
+    """Every unit of the campaign, in the campaign's unit order, with its invitation counts
+    (units without invitations too, with zeros)."""
+    require(user, Permission.configure_campaign)
+    with uow:
+        campaign = load_campaign(uow, campaign_code)
+        counts = (
+            select(
+                Invitation.unit_id.label("unit_id"),
+                func.count().label("issued"),
+                func.sum(case((Invitation.used_at.is_not(None), 1), else_=0)).label("used"),
+            )
+            .where(Invitation.campaign_id == campaign.id)
+            .group_by(Invitation.unit_id)
+            .subquery()
+        )
+        rows = uow.session.execute(
+            select(Unit.code, CampaignUnit.name, CampaignUnit.category, counts.c.issued, counts.c.used)
+            .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+            .outerjoin(counts, counts.c.unit_id == Unit.id)
+            .where(CampaignUnit.campaign_id == campaign.id)
+            .order_by(CampaignUnit.position, Unit.code)
+        ).all()
+    return [
+        UnitInvitations(
+            unit_code=code, unit_name=name, category=category, issued=int(issued or 0), used=int(used or 0)
+        )
+        for code, name, category, issued, used in rows
+    ]
+
+
+def links_csv(
+    issued: Sequence[IssuedInvitation], base_url: str, header: tuple[str, str] = ("reference", "link")
+) -> bytes:
+    """The links of a batch as CSV (reference, link), for sending by SMS.
+
+    UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for invitation in issued:
+        writer.writerow((invitation.reference, survey_link(base_url, invitation.token)))
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 # ---------------------------------------------------------------- redeeming

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db import audit
+from db.crypto import keyed_hash
 from db.models import (
     CampaignStatus,
     CampaignUnit,
@@ -322,3 +323,36 @@ def set_response_status(
             {"status": status, "review_note": note},
         )
         uow.commit()
+
+
+def client_hashes(network: str | None, user_agent: str | None) -> tuple[str | None, str | None]:
+    """Keyed hashes (device, network) of a web respondent for the burst checks of
+    :mod:`survey.quality`; neither the address nor the browser string is kept.
+
+    A browser cannot be told apart from others on one network without storing something on
+    it, so the "device" is the browser string seen from one address: the same phone
+    answering again and again from one place.
+    """
+    network = (network or "").strip()
+    agent = (user_agent or "").strip()
+    network_hash = keyed_hash(network, purpose="network") if network else None
+    device_hash = keyed_hash(f"{network}\x00{agent}", purpose="device") if network and agent else None
+    return device_hash, network_hash
+
+
+def already_answered(uow: UnitOfWork, campaign_code: str, unit_code: str, respondent_hash: str) -> bool:
+    """Whether this verified person has answered about this unit in this campaign (to say so
+    before they fill in the form; :func:`submit_response` enforces it regardless)."""
+    with uow:
+        campaign = load_campaign(uow, campaign_code)
+        unit_id = _campaign_unit_id(uow, campaign.id, unit_code)
+        return (
+            uow.session.execute(
+                select(SurveyResponse.id).where(
+                    SurveyResponse.campaign_id == campaign.id,
+                    SurveyResponse.unit_id == unit_id,
+                    SurveyResponse.respondent_hash == respondent_hash,
+                )
+            ).first()
+            is not None
+        )

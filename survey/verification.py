@@ -177,6 +177,12 @@ class SimulatedVerifier:
             self._codes[phone_e164] = (code, self.clock() + self.ttl_seconds)
         log.info("verification code for %s: %s", mask_phone(phone_e164), code)
 
+    def pending_code(self, phone_e164: str) -> str | None:
+        """The code waiting for ``phone_e164`` (the simulated SMS), for tests and the demo page."""
+        with self._lock:
+            entry = self._codes.get(phone_e164)
+            return entry[0] if entry is not None and self.clock() < entry[1] else None
+
     def check(self, phone_e164: str, code: str) -> bool:
         with self._lock:
             entry = self._codes.get(phone_e164)

@@ -144,10 +144,576 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     # Citizen survey (app_pages/survey.py)
     # @@survey-messages@@
+    "survey.title": {"zh": "群众满意度评议", "en": "Public satisfaction survey"},
+    "survey.intro": {
+        "zh": "您的评价将作为“十佳十差”评议的依据。每人对每个单位评价一次，评价内容不公开个人信息。",
+        "en": (
+            "Your rating counts towards the Ten Best, Ten Worst appraisal. Each person rates each unit "
+            "once; nothing that identifies you is published."
+        ),
+    },
+    "survey.no_open": {
+        "zh": "目前没有正在进行的评议，感谢关注。",
+        "en": "No appraisal is taking answers at the moment. Thank you for your interest.",
+    },
+    "survey.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "survey.rating": {"zh": "您正在评价：{unit}", "en": "You are rating: {unit}"},
+    "survey.reference": {"zh": "办事凭证号：{reference}", "en": "Service reference: {reference}"},
+    "survey.change_unit": {"zh": "评价其他单位", "en": "Rate another unit"},
+    "survey.step.unit": {"zh": "第一步：选择要评价的单位", "en": "Step 1: choose the unit to rate"},
+    "survey.search": {"zh": "搜索单位名称", "en": "Search by name"},
+    "survey.search.placeholder": {"zh": "如：派出所、行政审批局", "en": "e.g. police station, permit office"},
+    "survey.district_filter": {"zh": "所在区", "en": "District"},
+    "survey.category_filter": {"zh": "单位类别", "en": "Kind of unit"},
+    "survey.all": {"zh": "全部", "en": "All"},
+    "survey.no_unit_found": {
+        "zh": "没有找到符合条件的单位，请换个关键词试试。",
+        "en": "No unit matches; try other words.",
+    },
+    "survey.units_found": {"zh": "找到 {n} 个单位", "en": "{n} units found"},
+    "survey.unit": {"zh": "评价单位", "en": "Unit"},
+    "survey.unit.placeholder": {"zh": "请选择单位", "en": "Choose a unit"},
+    "survey.unit.choose": {"zh": "评价这个单位", "en": "Rate this unit"},
+    "survey.step.verify": {"zh": "第二步：验证手机号", "en": "Step 2: verify your mobile number"},
+    "survey.verify.why": {
+        "zh": (
+            "为保证每人对每个单位只评价一次，需要验证手机号。"
+            "号码只以加密摘要形式保存，不会显示给任何人，也不会用于其他用途。"
+        ),
+        "en": (
+            "To keep to one rating per person per unit we verify your mobile number. It is kept only as "
+            "a keyed digest, shown to nobody and used for nothing else."
+        ),
+    },
+    "survey.verify.number": {"zh": "手机号码", "en": "Mobile number"},
+    "survey.verify.send": {"zh": "获取验证码", "en": "Send me a code"},
+    "survey.verify.sent": {
+        "zh": "验证码已发送至 {number}，10 分钟内有效。",
+        "en": "A code was sent to {number}; it is valid for 10 minutes.",
+    },
+    "survey.verify.simulated": {
+        "zh": "演示环境（未接短信平台）：验证码为 {code}",
+        "en": "Demo setup (no SMS provider): the code is {code}",
+    },
+    "survey.verify.code": {"zh": "短信验证码", "en": "Code from the SMS"},
+    "survey.verify.check": {"zh": "验证", "en": "Verify"},
+    "survey.verify.done": {"zh": "已验证手机号：{number}", "en": "Verified number: {number}"},
+    "survey.group": {"zh": "您的身份", "en": "You are"},
+    "survey.questions": {"zh": "满意度评价", "en": "Your ratings"},
+    "survey.questions.help": {
+        "zh": "每题请选择一项；不了解情况的请选“不了解”。",
+        "en": "Choose one answer per question; if you cannot judge, choose 'don't know'.",
+    },
+    "survey.problems": {"zh": "存在的问题（可多选，可不选）", "en": "Problems you met (any, or none)"},
+    "survey.problems.help": {
+        "zh": "如在办事中遇到以下作风问题，请勾选。",
+        "en": "Tick any of these work-style problems you met.",
+    },
+    "survey.problems.harms": {"zh": "“十二害”", "en": "The 'twelve harms'"},
+    "survey.problems.inaction": {"zh": "为官不为", "en": "Misused office"},
+    "survey.comment": {"zh": "意见建议（选填）", "en": "Comments and suggestions (optional)"},
+    "survey.comment.placeholder": {
+        "zh": "请具体说明遇到的问题或建议，请勿填写姓名、电话等个人信息",
+        "en": "Say what happened or what should change; please leave out names and phone numbers",
+    },
+    "survey.about_you": {"zh": "关于您（选填）", "en": "About you (optional)"},
+    "survey.about_you.help": {
+        "zh": "用于按人群结构加权，使结果更有代表性；不填不影响评价。",
+        "en": "Used to weight the answers so that the result represents the public; you may skip it.",
+    },
+    "survey.age_band": {"zh": "年龄段", "en": "Age band"},
+    "survey.age_years": {"zh": "{band} 岁", "en": "{band} years"},
+    "survey.sex": {"zh": "性别", "en": "Sex"},
+    "survey.sex.male": {"zh": "男", "en": "male"},
+    "survey.sex.female": {"zh": "女", "en": "female"},
+    "survey.district": {"zh": "居住区", "en": "District you live in"},
+    "survey.skip": {"zh": "不填", "en": "Prefer not to say"},
+    "survey.next": {"zh": "下一步：核对并提交", "en": "Next: check and send"},
+    "survey.missing_group": {"zh": "请选择您的身份。", "en": "Please say who you are."},
+    "survey.missing_answers": {
+        "zh": "第 {numbers} 题尚未作答（不了解可选“不了解”）。",
+        "en": "Question(s) {numbers} are not answered yet (choose 'don't know' if you cannot judge).",
+    },
+    "survey.confirm.title": {"zh": "请核对您的评价", "en": "Please check your answers"},
+    "survey.confirm.question": {"zh": "项目", "en": "Question"},
+    "survey.confirm.answer": {"zh": "您的回答", "en": "Your answer"},
+    "survey.confirm.back": {"zh": "返回修改", "en": "Go back and change"},
+    "survey.confirm.submit": {"zh": "确认提交", "en": "Send my answers"},
+    "survey.done.title": {"zh": "提交成功，感谢您的参与！", "en": "Sent. Thank you for taking part!"},
+    "survey.done.body": {
+        "zh": "您对“{unit}”的评价已记录，将计入本年度评议结果。",
+        "en": "Your rating of '{unit}' is recorded and counts towards this year's result.",
+    },
+    "survey.done.code": {
+        "zh": "回执编号：{code}（如需申诉或查询，请提供此编号）",
+        "en": "Receipt number: {code} (quote it if you enquire or complain)",
+    },
+    "survey.done.another": {"zh": "继续评价其他单位", "en": "Rate another unit"},
+    "survey.refused.closed": {
+        "zh": "本次评议尚未开始或已经结束，暂不能提交评价。",
+        "en": "This appraisal has not opened yet or is closed; no answers can be sent.",
+    },
+    "survey.refused.unknown_token": {
+        "zh": "评议码无效，请核对链接或二维码，或向办事窗口重新索取。",
+        "en": (
+            "This invitation code is not valid. Check the link or QR code, "
+            "or ask the service window for a new one."
+        ),
+    },
+    "survey.refused.used_token": {
+        "zh": "此评议码已使用过。一次办事只能评价一次，感谢您的参与。",
+        "en": "This invitation code has already been used: each service is rated once. Thank you.",
+    },
+    "survey.refused.duplicate": {
+        "zh": "您已经评价过该单位，每人对每个单位只能评价一次。",
+        "en": "You have already rated this unit; each person rates each unit once.",
+    },
+    "survey.refused.other": {
+        "zh": "评价未能保存，请检查后重试；如多次失败，请联系评议办公室。",
+        "en": (
+            "Your answers could not be saved. Please check and try again; "
+            "if it keeps failing, contact the appraisal office."
+        ),
+    },
+    "survey.refused.invalid_number": {
+        "zh": "请输入正确的 11 位中国大陆手机号码。",
+        "en": "Please enter a valid 11-digit mainland China mobile number.",
+    },
+    "survey.refused.too_many_requests": {
+        "zh": "获取验证码过于频繁，请约 {minutes} 分钟后再试。",
+        "en": "Too many codes were requested; please try again in about {minutes} minutes.",
+    },
+    "survey.refused.code_expired": {
+        "zh": "验证码已过期或尚未获取，请重新获取验证码。",
+        "en": "The code has expired or none was sent; please ask for a new one.",
+    },
+    "survey.refused.code_wrong": {
+        "zh": "验证码不正确，还可尝试 {left} 次。",
+        "en": "The code is wrong; {left} tries left.",
+    },
+    "survey.refused.too_many_attempts": {
+        "zh": "验证码错误次数过多，该验证码已失效，请重新获取。",
+        "en": "Too many wrong codes: this code is void; please ask for a new one.",
+    },
+    "survey.refused.verification_unavailable": {
+        "zh": "短信验证服务暂时不可用，请稍后再试。",
+        "en": "The SMS verification service is unavailable at the moment; please try again later.",
+    },
+    # Problem types (survey/problems.py): the twelve harms and the three kinds of misused office
+    "problem.cold_hard_shirking": {"zh": "冷硬推", "en": "cold, harsh, passing the buck"},
+    "problem.waiting_relying": {"zh": "等靠要", "en": "waiting, relying on others, asking for more"},
+    "problem.mediocre_lazy_lax": {"zh": "庸懒散", "en": "mediocre, lazy, lax"},
+    "problem.false_slow_delay": {"zh": "假慢拖", "en": "pretence, slowness, procrastination"},
+    "problem.inaction": {"zh": "不作为", "en": "inaction"},
+    "problem.slow_action": {"zh": "慢作为", "en": "slow action"},
+    "problem.misconduct": {"zh": "乱作为", "en": "misconduct"},
+    # Unit categories of the demo city (other categories are shown as they are named)
+    "category.office": {"zh": "机关处室", "en": "government offices"},
+    "category.grassroots": {"zh": "基层站所", "en": "grassroots stations"},
+    "category.health": {"zh": "医疗卫生单位", "en": "health services"},
+    "category.utility": {"zh": "公共服务企业", "en": "public utilities"},
     # Invitation codes, staff (app_pages/invitations.py)
     # @@invitations-messages@@
+    "invitations.intro": {
+        "zh": (
+            "为窗口取号、热线工单等具体服务生成一次性评议邀请码，打印成二维码放在窗口，"
+            "或以短信链接发给办事群众。每个邀请码只能评价一次，且只对应所选单位。"
+        ),
+        "en": (
+            "Issue single-use invitation codes for individual services (window tickets, hotline cases), "
+            "print them as QR codes for the counter or send the links by SMS. Each code rates one "
+            "service of the chosen unit, once."
+        ),
+    },
+    "invitations.no_campaigns": {
+        "zh": "目前没有处于筹备或实施阶段的评议活动，暂不能生成邀请码。",
+        "en": "No appraisal is in preparation or fieldwork, so no invitation codes can be issued now.",
+    },
+    "invitations.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "invitations.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
+    "invitations.status.draft": {"zh": "筹备中", "en": "in preparation"},
+    "invitations.status.fieldwork": {"zh": "实施中", "en": "in fieldwork"},
+    "invitations.draft_note": {
+        "zh": "该评议尚在筹备，邀请码可以提前生成和印制，评议开始实施后方可扫码填写。",
+        "en": "This appraisal is still in preparation: codes can be issued and printed now, "
+        "and work once its fieldwork opens.",
+    },
+    "invitations.form.header": {"zh": "生成一批邀请码", "en": "Issue a batch"},
+    "invitations.form.unit": {"zh": "被评议单位", "en": "Unit"},
+    "invitations.form.unit_option": {"zh": "{name}（{code}）", "en": "{name} ({code})"},
+    "invitations.form.unit_placeholder": {
+        "zh": "输入单位名称或编码查找",
+        "en": "Type a unit's name or code to search",
+    },
+    "invitations.form.count": {"zh": "数量", "en": "Number of codes"},
+    "invitations.form.count_help": {
+        "zh": "每张 A4 纸打印 {per_sheet} 个二维码；每批最多 {max} 个。",
+        "en": "An A4 page holds {per_sheet} QR codes; a batch holds at most {max}.",
+    },
+    "invitations.form.kind": {"zh": "发放方式", "en": "Handed out as"},
+    "invitations.form.kind_help": {
+        "zh": "窗口取号：打印后随号票发给办事群众；热线工单：回访时发给来电人；短信：把链接以短信发送。",
+        "en": "Window ticket: printed and handed out with the queue ticket; hotline case: given to the "
+        "caller on follow-up; SMS: the link is sent by text message.",
+    },
+    "invitations.kind.ticket": {"zh": "窗口取号", "en": "Window ticket"},
+    "invitations.kind.hotline": {"zh": "热线工单", "en": "Hotline case"},
+    "invitations.kind.sms": {"zh": "短信", "en": "SMS"},
+    "invitations.form.references": {
+        "zh": "取号或工单编号（可不填，每行一个）",
+        "en": "Ticket or case numbers (optional, one per line)",
+    },
+    "invitations.form.references_placeholder": {
+        "zh": "例如：\nA0231\nA0232",
+        "en": "For example:\nA0231\nA0232",
+    },
+    "invitations.form.references_help": {
+        "zh": "填写时行数须与数量一致，编号印在二维码下方；不填则按“单位编码-序号”自动编号。",
+        "en": "If given, one line per code (as many lines as codes); the number is printed under the "
+        "QR code. Left empty, codes are numbered <unit code>-<serial>.",
+    },
+    "invitations.form.link_base": {
+        "zh": "二维码和短信链接指向：{base}",
+        "en": "QR codes and SMS links point to: {base}",
+    },
+    "invitations.form.submit": {"zh": "生成邀请码", "en": "Issue codes"},
+    "invitations.local_address": {
+        "zh": (
+            "当前链接地址 {base} 是本机地址，群众的手机无法打开。"
+            "请让系统管理员设置 APPRAISAL_PUBLIC_URL 为对外公开的评议网址后再生成。"
+        ),
+        "en": (
+            "The link address {base} is a local one that citizens' phones cannot open. Ask the "
+            "system administrator to set APPRAISAL_PUBLIC_URL to the public survey address first."
+        ),
+    },
+    "invitations.working": {"zh": "正在生成邀请码和二维码……", "en": "Issuing codes and drawing QR codes…"},
+    "invitations.pdf_title": {
+        "zh": "{campaign} · {unit} · 评议邀请码",
+        "en": "{campaign} · {unit} · invitation codes",
+    },
+    "invitations.csv.reference": {"zh": "编号", "en": "reference"},
+    "invitations.csv.link": {"zh": "评议链接", "en": "link"},
+    "invitations.batch.done": {
+        "zh": "已为{unit}（{code}）生成 {count} 个{kind}邀请码。",
+        "en": "{count} invitation codes ({kind}) issued for {unit} ({code}).",
+    },
+    "invitations.batch.once": {
+        "zh": (
+            "请现在下载二维码打印页和链接表并妥善保存。为防泄露，系统只保存邀请码的摘要，"
+            "刷新或关闭浏览器页面、清除本批或再生成一批后，这些二维码和链接将无法再次显示或下载。"
+        ),
+        "en": (
+            "Download the printable QR sheet and the list of links now and keep them safe. Only a "
+            "digest of each code is stored: once you reload or close the browser page, clear this "
+            "batch or issue another one, these QR codes and links cannot be shown or downloaded again."
+        ),
+    },
+    "invitations.batch.pdf": {"zh": "下载二维码打印页（PDF）", "en": "Download QR sheet (PDF)"},
+    "invitations.batch.csv": {"zh": "下载短信链接表（CSV）", "en": "Download links for SMS (CSV)"},
+    "invitations.batch.clear": {"zh": "已保存，清除本批", "en": "Saved, clear this batch"},
+    "invitations.batch.link_note": {
+        "zh": "链接地址：{base}。CSV 为 UTF-8 编码，可直接用 Excel 打开。",
+        "en": "Link address: {base}. The CSV is UTF-8 and opens directly in Excel.",
+    },
+    "invitations.summary.header": {
+        "zh": "各单位邀请码发放与使用情况",
+        "en": "Codes issued and used, by unit",
+    },
+    "invitations.summary.units": {"zh": "已发放单位", "en": "Units with codes"},
+    "invitations.summary.issued": {"zh": "已发放", "en": "Issued"},
+    "invitations.summary.used": {"zh": "已使用", "en": "Used"},
+    "invitations.summary.rate": {"zh": "使用率", "en": "Use rate"},
+    "invitations.summary.none": {
+        "zh": "本次评议尚未发放邀请码。",
+        "en": "No invitation codes have been issued for this appraisal yet.",
+    },
+    "invitations.summary.col.unit": {"zh": "单位", "en": "Unit"},
+    "invitations.summary.col.code": {"zh": "编码", "en": "Code"},
+    "invitations.summary.col.category": {"zh": "类别", "en": "Category"},
+    "invitations.summary.col.unused": {"zh": "未使用", "en": "Unused"},
+    "invitations.error.permission": {
+        "zh": "您没有生成邀请码的权限。",
+        "en": "You are not allowed to issue invitation codes.",
+    },
+    "invitations.error.not_found": {
+        "zh": "未找到所选评议或单位，请刷新页面后重试。（{reason}）",
+        "en": "The chosen appraisal or unit was not found; reload the page and try again. ({reason})",
+    },
+    "invitations.error.refused": {
+        "zh": "未能生成邀请码：{reason}",
+        "en": "No codes were issued: {reason}",
+    },
+    "invitations.error.campaign_changed": {
+        "zh": "评议活动列表已有变化（原选评议可能已结束），当前选择为“{name}”。请核对后重新提交。",
+        "en": "The list of appraisals has changed (the one you chose may have closed); "
+        "now selected: {name}. Check your choice and submit again.",
+    },
+    "invitations.error.no_unit": {"zh": "请先选择被评议单位。", "en": "Choose a unit first."},
+    "invitations.error.references_count": {
+        "zh": "填写了 {given} 个编号，但数量为 {count}：编号须每个邀请码一个。未生成任何邀请码。",
+        "en": "{given} numbers given for {count} codes: give one number per code. No codes were issued.",
+    },
     # Response review, staff (app_pages/review.py)
     # @@review-messages@@
+    "review.title": {"zh": "问卷复核", "en": "Response review"},
+    "review.intro": {
+        "zh": (
+            "对疑似异常的问卷进行人工复核。质量检查标记的问卷先行隔离、暂不计分，"
+            "经复核认定有效的恢复计入，不予采信的继续隔离；问卷一律不删除，每项决定均记入操作日志。"
+        ),
+        "en": (
+            "Review suspicious survey responses by hand. Responses flagged by the quality check are held "
+            "back from scoring; those you accept count again, those you reject stay held back. No response "
+            "is ever deleted, and every decision is written to the audit trail."
+        ),
+    },
+    "review.no_campaigns": {
+        "zh": "目前没有可复核的评议活动（已公示或已定稿的评议不能再修改问卷）。",
+        "en": (
+            "No appraisal is open for review (once published or final, its responses can no longer change)."
+        ),
+    },
+    "review.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "review.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
+    "review.campaign_status.draft": {"zh": "筹备中", "en": "draft"},
+    "review.campaign_status.fieldwork": {"zh": "调查中", "en": "fieldwork"},
+    "review.campaign_status.scoring": {"zh": "计分中", "en": "scoring"},
+    "review.campaign_status.review": {"zh": "审核中", "en": "under review"},
+    "review.campaign_status.published": {"zh": "公示中", "en": "published"},
+    "review.campaign_status.final": {"zh": "已定稿", "en": "final"},
+    "review.check.header": {"zh": "质量检查", "en": "Quality check"},
+    "review.check.help": {
+        "zh": (
+            "按作答用时、答案雷同、同一设备或网络集中提交、短时集中好评、评语雷同等规则检查全部有效及隔离问卷，"
+            "将新发现的可疑问卷隔离待审。已人工复核的问卷只更新标记，不改变复核结论。"
+        ),
+        "en": (
+            "Checks every counted or held-back response for answering time, identical answers, bursts from "
+            "one device or network, sudden waves of favourable answers and copied comments, and holds back "
+            "newly found suspicious responses for review. Responses already decided keep their decision."
+        ),
+    },
+    "review.check.run": {"zh": "运行质量检查", "en": "Run the quality check"},
+    "review.check.running": {"zh": "正在检查问卷……", "en": "Checking the responses…"},
+    "review.check.done": {"zh": "**质量检查已完成**", "en": "**Quality check finished**"},
+    "review.check.checked": {"zh": "检查问卷", "en": "Responses checked"},
+    "review.check.flagged": {"zh": "存在异常标记", "en": "Flagged"},
+    "review.check.quarantined": {"zh": "本次新隔离", "en": "Newly held back"},
+    "review.check.no_qr": {"zh": "扫码零答卷单位", "en": "Units with no QR answers"},
+    "review.check.no_qr_units": {
+        "zh": "以下单位已发放评议二维码，但没有收到任何扫码答卷，请核实二维码是否张贴、发放到位：{units}",
+        "en": (
+            "These units were given survey QR codes but no answer came in through them; check that the "
+            "codes were put up and handed out: {units}"
+        ),
+    },
+    "review.counts.header": {"zh": "复核进度", "en": "Review status"},
+    "review.counts.pending": {"zh": "待复核", "en": "Waiting for review"},
+    "review.counts.accepted": {"zh": "认定有效", "en": "Accepted"},
+    "review.counts.rejected": {"zh": "不予采信", "en": "Rejected"},
+    "review.counts.counted": {"zh": "计入统计的问卷", "en": "Responses counted"},
+    "review.counts.counted_help": {
+        "zh": "本次评议共收到问卷 {total} 份，其中有效问卷（含复核认定有效的）计入统计。",
+        "en": "{total} responses received in all; the valid ones (accepted ones included) are counted.",
+    },
+    "review.counts.flagged": {"zh": "有标记但未隔离 {n} 份", "en": "{n} flagged but not held back"},
+    "review.counts.withdrawn": {"zh": "评议人撤回 {n} 份", "en": "{n} withdrawn by the respondent"},
+    "review.counts.duplicate": {"zh": "重复录入 {n} 份", "en": "{n} entered twice"},
+    "review.counts.flags": {"zh": "各类异常标记的问卷数", "en": "Responses per quality flag"},
+    "review.flag.too_fast": {"zh": "作答过快", "en": "Too fast"},
+    "review.flag.too_fast.help": {
+        "zh": "作答用时明显短于阅读题目所需时间。",
+        "en": "Answered faster than the questions can be read.",
+    },
+    "review.flag.straight_lining": {"zh": "答案雷同", "en": "Straight-lining"},
+    "review.flag.straight_lining.help": {
+        "zh": "所有题目选择同一选项。",
+        "en": "The same option chosen for every question.",
+    },
+    "review.flag.device_burst": {"zh": "同一设备集中提交", "en": "Device burst"},
+    "review.flag.device_burst.help": {
+        "zh": "同一设备在短时间内对同一单位提交多份问卷。",
+        "en": "Several responses about one unit from one device within minutes.",
+    },
+    "review.flag.network_burst": {"zh": "同一网络集中提交", "en": "Network burst"},
+    "review.flag.network_burst.help": {
+        "zh": "同一网络在短时间内对同一单位提交多份问卷。",
+        "en": "Several responses about one unit from one network within minutes.",
+    },
+    "review.flag.mobilisation": {"zh": "疑似组织刷票", "en": "Mobilised answers"},
+    "review.flag.mobilisation.help": {
+        "zh": "某单位短时间内好评数量远超其平时水平，疑似组织本单位人员集中作答。",
+        "en": (
+            "A wave of favourable answers for one unit far above its usual rate: "
+            "staff answering for their own unit."
+        ),
+    },
+    "review.flag.identical_comment": {"zh": "评语雷同", "en": "Identical comment"},
+    "review.flag.identical_comment.help": {
+        "zh": "多份问卷填写了相同的意见建议。",
+        "en": "The same comment on several responses.",
+    },
+    "review.channel.wechat": {"zh": "微信", "en": "WeChat"},
+    "review.channel.sms": {"zh": "短信", "en": "SMS"},
+    "review.channel.web": {"zh": "网页", "en": "web"},
+    "review.channel.kiosk": {"zh": "现场终端", "en": "kiosk"},
+    "review.channel.paper": {"zh": "纸质问卷", "en": "paper"},
+    "review.channel.phone": {"zh": "电话", "en": "phone"},
+    "review.decision.pending": {"zh": "待复核", "en": "waiting"},
+    "review.decision.accepted": {"zh": "认定有效", "en": "accepted"},
+    "review.decision.rejected": {"zh": "不予采信", "en": "rejected"},
+    "review.decision.flagged": {"zh": "有标记未隔离", "en": "flagged, counted"},
+    "review.tab.pending": {"zh": "待复核（{n}）", "en": "Waiting ({n})"},
+    "review.tab.decided": {"zh": "已复核（{n}）", "en": "Decided ({n})"},
+    "review.tab.compare": {"zh": "隔离问卷对得分的影响", "en": "Scores with and without held-back responses"},
+    "review.queue.empty": {"zh": "没有待复核的问卷。", "en": "No response is waiting for review."},
+    "review.queue.help": {
+        "zh": "勾选要处理的问卷（可多选），填写复核理由后认定有效或不予采信。",
+        "en": "Tick the responses to decide (one or many), give a reason, then accept or reject them.",
+    },
+    "review.queue.filter_flags": {"zh": "按异常标记筛选（须同时具备）", "en": "Filter by flag (all of)"},
+    "review.queue.filter_unit": {"zh": "按单位名称或代码筛选", "en": "Filter by unit name or code"},
+    "review.queue.select_all": {"zh": "全选当前显示的 {n} 份问卷", "en": "Select all {n} responses shown"},
+    "review.queue.counter": {
+        "zh": "显示 {shown} 份（待复核共 {total} 份），已选 {selected} 份",
+        "en": "{shown} shown of {total} waiting, {selected} selected",
+    },
+    "review.col.select": {"zh": "选择", "en": "Select"},
+    "review.col.code": {"zh": "问卷编号", "en": "Response"},
+    "review.col.unit": {"zh": "被评单位", "en": "Unit"},
+    "review.col.unit_code": {"zh": "单位代码", "en": "Unit code"},
+    "review.col.unit_name": {"zh": "单位名称", "en": "Unit"},
+    "review.col.group": {"zh": "评议人类别", "en": "Respondent group"},
+    "review.col.channel": {"zh": "渠道", "en": "Channel"},
+    "review.col.submitted_at": {"zh": "提交时间", "en": "Submitted"},
+    "review.col.duration": {"zh": "用时（秒）", "en": "Time (s)"},
+    "review.col.mean_score": {"zh": "平均分", "en": "Mean score"},
+    "review.col.mean_score_help": {
+        "zh": "该问卷各题得分的平均值（0—100，“不了解”不计）。",
+        "en": "Mean of the response's item scores (0-100, \"don't know\" left out).",
+    },
+    "review.col.flags": {"zh": "异常标记", "en": "Flags"},
+    "review.col.comment": {"zh": "意见建议", "en": "Comment"},
+    "review.col.decision": {"zh": "复核结论", "en": "Decision"},
+    "review.col.review_note": {"zh": "复核理由", "en": "Reason"},
+    "review.col.flag": {"zh": "异常标记", "en": "Flag"},
+    "review.col.meaning": {"zh": "含义", "en": "Meaning"},
+    "review.col.n": {"zh": "问卷数", "en": "Responses"},
+    "review.col.item": {"zh": "题目", "en": "Question"},
+    "review.col.answer": {"zh": "回答", "en": "Answer"},
+    "review.col.score": {"zh": "分值", "en": "Score"},
+    "review.col.n_quarantined": {"zh": "隔离问卷", "en": "Held back"},
+    "review.col.survey_without": {"zh": "问卷得分（不计隔离）", "en": "Survey score (without)"},
+    "review.col.survey_with": {"zh": "问卷得分（计入隔离）", "en": "Survey score (with)"},
+    "review.col.survey_delta": {"zh": "问卷得分变化", "en": "Survey score change"},
+    "review.col.final_without": {"zh": "综合得分（不计隔离）", "en": "Final score (without)"},
+    "review.col.final_with": {"zh": "综合得分（计入隔离）", "en": "Final score (with)"},
+    "review.col.rank_without": {"zh": "名次（不计隔离）", "en": "Rank (without)"},
+    "review.col.rank_with": {"zh": "名次（计入隔离）", "en": "Rank (with)"},
+    "review.col.rank_move": {"zh": "名次变化", "en": "Rank change"},
+    "review.col.rank_move_help": {
+        "zh": "正数表示计入隔离问卷后名次上升，负数表示下降。",
+        "en": "Positive: the unit moves up if the held-back responses counted; negative: it moves down.",
+    },
+    "review.detail.choose": {"zh": "查看问卷详情", "en": "Show a response"},
+    "review.detail.heading": {
+        "zh": "**问卷 {code}** · {unit}（{unit_code}）",
+        "en": "**Response {code}** · {unit} ({unit_code})",
+    },
+    "review.detail.meta": {
+        "zh": "{group} · {channel} · 提交于 {submitted_at} · 用时 {duration} 秒 · 作答 {items} 题",
+        "en": "{group} · {channel} · submitted {submitted_at} · {duration} s · {items} questions answered",
+    },
+    "review.detail.no_comment": {"zh": "未填写意见建议。", "en": "No comment."},
+    "review.detail.note": {"zh": "复核理由：{note}", "en": "Reason: {note}"},
+    "review.decide.header": {"zh": "复核决定", "en": "Decision"},
+    "review.decide.reason": {"zh": "复核理由（必填）", "en": "Reason (required)"},
+    "review.decide.reason_placeholder": {
+        "zh": "例如：经电话回访，确认为本人真实评价",
+        "en": "e.g. confirmed by a call back as the respondent's own answers",
+    },
+    "review.decide.accept": {"zh": "认定有效（{n} 份）", "en": "Accept ({n})"},
+    "review.decide.reject": {"zh": "不予采信（{n} 份）", "en": "Reject ({n})"},
+    "review.decide.help": {
+        "zh": "认定有效的问卷恢复计入统计；不予采信的问卷继续隔离、不计分，但予以保留备查。",
+        "en": (
+            "Accepted responses count again; rejected ones stay held back and out of the scores, "
+            "kept on record."
+        ),
+    },
+    "review.decide.none_selected": {
+        "zh": "请先在列表中勾选要处理的问卷。",
+        "en": "Tick the responses to decide in the list first.",
+    },
+    "review.decide.reason_required": {
+        "zh": "请填写复核理由，未作任何更改。",
+        "en": "Give a reason for the decision; nothing was changed.",
+    },
+    "review.decide.accepted": {
+        "zh": "已将 {n} 份问卷认定为有效，恢复计入统计。",
+        "en": "{n} responses accepted; they count again.",
+    },
+    "review.decide.rejected": {
+        "zh": "已对 {n} 份问卷不予采信，继续隔离、不计入统计。",
+        "en": "{n} responses rejected; they stay held back.",
+    },
+    "review.decided.empty": {"zh": "尚无已复核的问卷。", "en": "No response has been decided yet."},
+    "review.decided.help": {
+        "zh": "已作出复核结论的问卷及其理由。如需改变结论，请联系系统管理员。",
+        "en": "Responses already decided, with their reasons.",
+    },
+    "review.flagged.header": {
+        "zh": "有异常标记但仍计入统计的问卷（{n} 份）",
+        "en": "Flagged responses still counted ({n})",
+    },
+    "review.flagged.help": {
+        "zh": "这些问卷带有异常标记，但尚未隔离，目前仍计入统计；运行质量检查后将隔离待审。",
+        "en": (
+            "These responses carry flags but are not held back and still count; "
+            "the quality check will hold them back."
+        ),
+    },
+    "review.compare.help": {
+        "zh": (
+            "分别按不计入和计入全部隔离问卷重新计算各单位的问卷得分、综合得分和名次，便于判断复核结论对排名的影响。"
+            "计算需调用计分引擎，可能需要几秒钟；结果仅供参考，不保存。"
+        ),
+        "en": (
+            "Scores every unit without and with all held-back responses (survey score, final score, rank), "
+            "to show what the review decisions change. This runs the scoring engine and may take a few "
+            "seconds; nothing is stored."
+        ),
+    },
+    "review.compare.run": {"zh": "计算得分对比", "en": "Compare the scores"},
+    "review.compare.running": {"zh": "正在计算……", "en": "Scoring…"},
+    "review.compare.units_moved": {"zh": "名次发生变化的单位", "en": "Units whose rank changes"},
+    "review.compare.units_with_quarantined": {
+        "zh": "有隔离问卷的单位",
+        "en": "Units with held-back responses",
+    },
+    "review.compare.responses": {"zh": "隔离问卷总数", "en": "Held-back responses"},
+    "review.compare.only_affected": {
+        "zh": "只显示名次变化或有隔离问卷的单位",
+        "en": "Only units whose rank changes or that have held-back responses",
+    },
+    "review.compare.legend": {
+        "zh": "名次发生变化的单位以底色标出并排在前面。",
+        "en": "Units whose rank changes are highlighted and listed first.",
+    },
+    "review.error.denied": {"zh": "您没有复核问卷的权限。", "en": "You may not review responses."},
+    "review.error.frozen": {
+        "zh": "该评议结果已公示，问卷不能再更改。",
+        "en": "This appraisal is published: its responses can no longer change.",
+    },
+    "review.error.not_found": {
+        "zh": "找不到所选的评议或问卷，可能已被他人更改，请刷新页面。",
+        "en": "The appraisal or response was not found; someone may have changed it. Reload the page.",
+    },
+    "review.error.refused": {
+        "zh": "操作未能完成，请检查所选问卷的状态后重试。",
+        "en": "The action could not be done; check the state of the chosen responses and try again.",
+    },
 }
 
 

@@ -336,3 +336,75 @@ def test_an_answer_sheet_spends_its_invitation_once_and_a_refused_one_leaves_it_
         )
     assert [r.code for r in rows] == [code]
     assert rows[0].invitation_id == spent[0] and len(spent) == 1
+
+
+# ---------------------------------------------------------------- what the issuing page shows
+
+
+def test_campaigns_open_for_issuing_are_those_in_draft_or_fieldwork(make_uow: MakeUow, admin: Any) -> None:
+    for code, status in [
+        ("old", CampaignStatus.final),
+        ("plan", CampaignStatus.draft),
+        ("now", CampaignStatus.fieldwork),
+        ("scored", CampaignStatus.scoring),
+    ]:
+        seed_campaign(make_uow, code, status=status)
+
+    campaigns = invitations.issuable_campaigns(make_uow(), admin)
+
+    assert [(c.code, c.status) for c in campaigns] == [
+        ("now", CampaignStatus.fieldwork),  # fieldwork first
+        ("plan", CampaignStatus.draft),
+    ]
+    assert {c.name for c in campaigns} == {"测试评议"} and {c.year for c in campaigns} == {2026}
+
+
+def test_the_summary_counts_issued_and_used_codes_per_unit(make_uow: MakeUow, admin: Any) -> None:
+    seed_campaign(make_uow, status=CampaignStatus.fieldwork)
+    seed_campaign(make_uow, "other", status=CampaignStatus.fieldwork)
+    u3 = issue_batch(make_uow(), admin, "c1", "u3", 4)
+    issue_batch(make_uow(), admin, "c1", "u1", 2, kind="sms")
+    issue_batch(make_uow(), admin, "other", "u1", 5)  # another campaign: not counted
+    redeem(make_uow(), u3[0].token)
+    redeem(make_uow(), u3[2].token)
+
+    summary = invitations.invitation_summary(make_uow(), admin, "c1")
+
+    assert [(s.unit_code, s.unit_name, s.category, s.issued, s.used, s.unused) for s in summary] == [
+        ("u1", "单位u1", "站所", 2, 0, 2),
+        ("u2", "单位u2", "站所", 0, 0, 0),  # every unit of the campaign, in its order
+        ("u3", "单位u3", "站所", 4, 2, 2),
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.supervisor, Role.caller, Role.liaison])
+def test_only_admins_see_the_issuing_lists(make_uow: MakeUow, role: Role) -> None:
+    seed_campaign(make_uow, status=CampaignStatus.fieldwork)
+    user = add_user(make_uow, "x", role, unit_code="u1" if role == Role.liaison else None)
+
+    with pytest.raises(PermissionDenied):
+        invitations.issuable_campaigns(make_uow(), user)
+    with pytest.raises(PermissionDenied):
+        invitations.invitation_summary(make_uow(), user, "c1")
+    with pytest.raises(PermissionDenied):
+        invitations.issuable_campaigns(make_uow(), None)
+
+
+def test_the_summary_of_an_unknown_campaign_is_not_found(make_uow: MakeUow, admin: Any) -> None:
+    with pytest.raises(NotFound):
+        invitations.invitation_summary(make_uow(), admin, "nope")
+
+
+def test_the_links_csv_opens_in_excel_and_carries_one_link_per_code(make_uow: MakeUow, admin: Any) -> None:
+    seed_campaign(make_uow)
+    issued = issue_batch(
+        make_uow(), admin, "c1", "u1", 3, kind="sms", references=["短信-1", "短信-2", "短信-3"]
+    )
+
+    data = invitations.links_csv(issued, BASE_URL + "/", header=("编号", "评议链接"))
+
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "编号,评议链接" and lines[-1] == ""
+    assert lines[1:-1] == [f"{i.reference},{survey_link(BASE_URL, i.token)}" for i in issued]
+    assert invitations.links_csv(issued[:1], BASE_URL).decode("utf-8-sig").startswith("reference,link\r\n")

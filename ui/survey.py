@@ -1,0 +1,91 @@
+"""Helpers of the citizen survey page (app_pages/survey.py): the process-wide phone
+verification, the client's network and browser, and the translation of refusals."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import streamlit as st
+
+from db.crypto import mask_phone
+from services.errors import DuplicateResponse, ServiceError
+from services.invitations import CampaignClosed, InvitationUsed, UnknownInvitation
+from services.questionnaire import CampaignNotOpen
+from survey.verification import (
+    CodeExpired,
+    CodeWrong,
+    InvalidNumber,
+    PhoneVerification,
+    SimulatedVerifier,
+    TooManyAttempts,
+    TooManyRequests,
+    VerificationRefused,
+)
+from ui.messages import t
+
+# Locales for the SMS text (and Twilio Verify's message language).
+SMS_LOCALES: Final = {"zh": "zh-CN", "en": "en"}
+
+
+@st.cache_resource
+def phone_verification() -> PhoneVerification:
+    """One verification for the whole process: codes, attempt counters and rate limits are
+    shared by every browser session (a per-session object would let a new tab reset them)."""
+    return PhoneVerification()
+
+
+def client_network() -> str | None:
+    """The client's IP address as Streamlit saw it (None under AppTest)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else None
+
+
+def client_user_agent() -> str | None:
+    agent = st.context.headers.get("User-Agent")
+    return agent if isinstance(agent, str) and agent else None
+
+
+def refusal_text(exc: Exception, lang: str) -> str:
+    """The person's-language text of a refusal of the survey (token, campaign, duplicate,
+    phone verification); other service refusals get a generic text."""
+    if isinstance(exc, TooManyRequests):
+        return t("survey.refused.too_many_requests", lang, minutes=max(1, round(exc.retry_after / 60)))
+    if isinstance(exc, CodeWrong):
+        return t("survey.refused.code_wrong", lang, left=exc.attempts_left)
+    if isinstance(exc, InvalidNumber):
+        return t("survey.refused.invalid_number", lang)
+    if isinstance(exc, CodeExpired):
+        return t("survey.refused.code_expired", lang)
+    if isinstance(exc, TooManyAttempts):
+        return t("survey.refused.too_many_attempts", lang)
+    if isinstance(exc, VerificationRefused):
+        return t("survey.refused.verification_unavailable", lang)
+    if isinstance(exc, UnknownInvitation):
+        return t("survey.refused.unknown_token", lang)
+    if isinstance(exc, InvitationUsed):
+        return t("survey.refused.used_token", lang)
+    if isinstance(exc, CampaignClosed | CampaignNotOpen):
+        return t("survey.refused.closed", lang)
+    if isinstance(exc, DuplicateResponse):
+        return t("survey.refused.duplicate", lang)
+    if isinstance(exc, ServiceError):
+        return t("survey.refused.other", lang)
+    raise TypeError(f"not a refusal: {exc!r}")
+
+
+def simulated_sms(number: str) -> str | None:
+    """With the offline simulator (no SMS is sent), the code waiting for ``number``, so the
+    demo can be used without reading the server log; None with a real SMS provider."""
+    verification = phone_verification()
+    verifier = verification.verifier
+    if not isinstance(verifier, SimulatedVerifier):
+        return None
+    try:
+        return verifier.pending_code(verification.normalize(number))
+    except VerificationRefused:
+        return None
+
+
+def masked(number: str) -> str:
+    """The number as shown on screen (``138****5678``)."""
+    return mask_phone(number)
