@@ -668,12 +668,26 @@ def prepare_year(city: City, year: int, outcomes: dict[int, Outcome], scale: flo
     return data
 
 
-def _pick_comment(rng: random.Random, category: str, negative: bool) -> tuple[str, list[str]]:
+def _pick_comment(
+    rng: random.Random, category: str, negative: bool, used: set[str] | None = None
+) -> tuple[str, list[str]]:
+    """A stock comment for a unit of ``category``; with ``used``, none the unit already got
+    (people do not write word-for-word the same sentence about one unit; only the
+    ballot-stuffing bursts do), and no comment once the unit's pool is used up."""
+    taken = used if used is not None else set()
     if negative:
-        pool = [c for c in NEGATIVE_COMMENTS if not c[2] or category in c[2]]
+        pool = [c for c in NEGATIVE_COMMENTS if (not c[2] or category in c[2]) and c[0] not in taken]
+        if not pool:
+            return "", []
         text, types, _ = rng.choice(pool)
+        taken.add(text)
         return text, list(types)
-    return rng.choice([c for c, cats in POSITIVE_COMMENTS if not cats or category in cats]), []
+    texts = [c for c, cats in POSITIVE_COMMENTS if (not cats or category in cats) and c not in taken]
+    if not texts:
+        return "", []
+    text = rng.choice(texts)
+    taken.add(text)
+    return text, []
 
 
 def _simulate_surveys(data: YearData, rng: random.Random, scale: float) -> None:
@@ -702,6 +716,7 @@ def _simulate_surveys(data: YearData, rng: random.Random, scale: float) -> None:
         n = round(scale * SURVEY_PER_UNIT * rng.lognormvariate(0.0, 0.25) * (0.25 if lin.tiny else 1.0))
         deputy_share = 0.12 if lin.category == "office" else 0.03
         last_paper: int | None = None
+        comments_used: set[str] = set()
         for _ in range(max(2, n)):
             g = rng.choices((0, 1, 2), (0.55, 0.42, deputy_share))[0]
             if g == 2:
@@ -739,9 +754,9 @@ def _simulate_surveys(data: YearData, rng: random.Random, scale: float) -> None:
                 row["respondent_name_enc"] = person_name(rng)  # deputies sign their forms
             r = _score([(c, it[3]) for c, it in zip(codes, SURVEY_ITEMS, strict=True)])
             if r is not None and r < 60 and rng.random() < 0.55:
-                row["comment"], row["problem_types"] = _pick_comment(rng, lin.category, True)
+                row["comment"], row["problem_types"] = _pick_comment(rng, lin.category, True, comments_used)
             elif r is not None and r >= 90 and rng.random() < 0.12:
-                row["comment"], _ = _pick_comment(rng, lin.category, False)
+                row["comment"], _ = _pick_comment(rng, lin.category, False, comments_used)
             flags = []
             if row["duration_seconds"] is not None and row["duration_seconds"] < 25:
                 flags.append("too_fast")

@@ -9,7 +9,13 @@ Flags and their rules (thresholds in :class:`Thresholds`):
 ``too_fast``
     ``duration < seconds_per_item × answered items`` (unknown duration: never flagged).
 ``straight_lining``
-    at least ``straight_min_items`` answered items, all with the same option.
+    at least ``straight_min_items`` answered items, all with the same option, answered
+    in less than ``straight_seconds_per_item`` per item. On a short satisfaction
+    questionnaire whose items measure one thing, the same answer everywhere is what a
+    content respondent gives (Kim et al. 2019, "Straightlining: Overview of Measurement,
+    Comparison of Indicators, and Effects in Mail–Web Mixed-Mode Surveys"); it signals
+    satisficing only together with speed, so a sheet of unknown duration (paper) is
+    never flagged for it.
 ``device_burst`` / ``network_burst``
     more than ``burst_max`` responses about one unit from one device (network) hash
     within ``burst_minutes``: every response in such a window is flagged.
@@ -24,7 +30,9 @@ Flags and their rules (thresholds in :class:`Thresholds`):
     ``mobilisation_ratio × baseline`` is flagged.
 ``identical_comment``
     the same comment (whitespace collapsed, case folded) of at least
-    ``comment_min_chars`` characters on two or more responses.
+    ``comment_min_chars`` characters on two or more responses about the same unit (a
+    text pasted by a unit's own people; the same words about different units are
+    ordinary praise or complaint).
 
 Times are seconds (any epoch) as float64, NaN where unknown; responses with an
 unknown time take part in no time-window rule.
@@ -61,7 +69,9 @@ class Thresholds:
     seconds_per_item : 3.0
         A sheet answered faster than this per answered item is ``too_fast``.
     straight_min_items : 5
-        ``straight_lining`` needs at least this many answered items.
+        ``straight_lining`` needs at least this many answered items ...
+    straight_seconds_per_item : 9.0
+        ... answered in less than this per item (45 s for five items).
     burst_max : 3
         More than this many responses about one unit from one device or network ...
     burst_minutes : 10.0
@@ -81,6 +91,7 @@ class Thresholds:
 
     seconds_per_item: float = 3.0
     straight_min_items: int = 5
+    straight_seconds_per_item: float = 9.0
     burst_max: int = 3
     burst_minutes: float = 10.0
     favourable_at: float = 60.0
@@ -242,18 +253,21 @@ def flag_responses(data: ResponseData, thresholds: Thresholds | None = None) -> 
     hi = np.full(n, np.iinfo(np.int64).min)
     np.minimum.at(lo, owner, option)
     np.maximum.at(hi, owner, option)
-    straight = (answered >= th.straight_min_items) & (lo == hi)
+    with np.errstate(invalid="ignore"):
+        quick = np.isfinite(duration) & (duration < th.straight_seconds_per_item * answered)
+    straight = (answered >= th.straight_min_items) & (lo == hi) & quick
 
     device = _burst(unit, _codes(data.device), t, th)
     network = _burst(unit, _codes(data.network), t, th)
     mobilised = _mobilisation(unit, r, t, th)
 
-    texts = np.array([_normalise(c) for c in data.comment], dtype=object).astype(str)
+    texts = [_normalise(c) for c in data.comment]
+    long_enough = np.array([len(s) >= th.comment_min_chars for s in texts], dtype=bool)
     identical = np.zeros(n, dtype=bool)
     if n:
-        uniq, inv, counts = np.unique(texts, return_inverse=True, return_counts=True)
-        long_enough = np.array([len(s) >= th.comment_min_chars for s in uniq], dtype=bool)
-        identical = (long_enough & (counts >= 2))[inv.reshape(-1)]
+        keyed = np.array([f"{u}\x00{s}" for u, s in zip(unit.tolist(), texts, strict=True)], dtype=str)
+        _uniq, inv, counts = np.unique(keyed, return_inverse=True, return_counts=True)
+        identical = long_enough & (counts >= 2)[inv.reshape(-1)]
 
     masks = {
         "too_fast": too_fast,

@@ -66,10 +66,18 @@ def test_too_fast_is_relative_to_answered_items() -> None:
     assert mask(data, "too_fast", Thresholds(seconds_per_item=2.0)) == [False, False, False, False]
 
 
-def test_straight_lining_needs_enough_items_all_alike() -> None:
-    data = make([[0] * 5, [1] * 4, [0, 0, 0, 0, 1], [2] * 6])
+def test_straight_lining_needs_enough_items_all_alike_answered_quickly() -> None:
+    # 5 items × 9 s = 45 s; 4 items: 36 s; 6 items: 54 s
+    data = make([[0] * 5, [1] * 4, [0, 0, 0, 0, 1], [2] * 6], duration=[44.0, 30.0, 10.0, 53.9])
     assert mask(data, "straight_lining") == [True, False, False, True]
     assert mask(data, "straight_lining", Thresholds(straight_min_items=4)) == [True, True, False, True]
+
+
+def test_a_content_respondent_who_took_their_time_is_not_straight_lining() -> None:
+    # all "satisfied", read and answered in a minute; paper (unknown duration) likewise
+    data = make([[0] * 5, [0] * 5, [0] * 5], duration=[60.0, 45.0, math.nan])
+    assert mask(data, "straight_lining") == [False, False, False]
+    assert mask(data, "straight_lining", Thresholds(straight_seconds_per_item=12.5)) == [True, True, False]
 
 
 def test_device_burst_counts_per_unit_within_the_window() -> None:
@@ -171,6 +179,12 @@ def test_identical_comment_normalises_whitespace_and_skips_trivial_text() -> Non
         False,
         False,
     ]
+
+
+def test_identical_comment_counts_only_within_one_unit() -> None:
+    praise = "办事效率高，一次就办好了"
+    data = make([VARIED] * 4, unit=[0, 1, 2, 2], comment=[praise] * 4)
+    assert mask(data, "identical_comment") == [False, False, True, True]
 
 
 def test_flags_are_listed_in_order_per_response() -> None:
