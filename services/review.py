@@ -12,6 +12,9 @@
   ``duplicate`` for the same sheet entered twice. Pending = quarantined without a note.
 * :func:`score_with_and_without` scores the campaign as stored and as if every
   quarantined response were accepted, with the scoring engine itself.
+* :func:`reviewable_campaigns`, :func:`review_counts` and :func:`review_queue` give the
+  review page (``app_pages/review.py``) what it shows: no respondent names, phone, device
+  or network hashes ever leave this module.
 
 Every status or flag change is written to the audit trail, one entry per response.
 Permission: :attr:`Permission.score` ("scoring, review, re-scoring"; admins).
@@ -34,9 +37,12 @@ from sqlalchemy import func, select
 from db import audit
 from db.bundle_io import export_bundle
 from db.models import (
+    Campaign,
+    CampaignStatus,
     CampaignUnit,
     Invitation,
     Item,
+    RespondentGroup,
     ScaleOption,
     SurveyAnswer,
     SurveyResponse,
@@ -44,12 +50,15 @@ from db.models import (
 )
 from db.uow import UnitOfWork
 from scoring import load_bundle, score_campaign
-from services.campaigns import assert_inputs_editable, load_campaign
+from services.campaigns import FROZEN, assert_inputs_editable, load_campaign
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 from survey import quality
 
 CHECKED_STATUSES = ("valid", "quarantined")
+# How a checked response stands: waiting for a person, decided either way, or flagged
+# but still counted (flags stored without quarantine, e.g. by an older check).
+PENDING, ACCEPTED, REJECTED, FLAGGED = "pending", "accepted", "rejected", "flagged"
 
 
 def _epoch(text: str | None) -> float:
@@ -287,3 +296,216 @@ def _bundle_statuses(path: Path) -> list[str]:
         return []
     with path.open(encoding="utf-8-sig", newline="") as f:
         return [row.get("status", "") for row in csv.DictReader(f)]
+
+
+# ---------------------------------------------------------------- what the review page shows
+
+
+def _decision(status: str, review_note: str, flags: Sequence[str]) -> str | None:
+    """``pending``/``accepted``/``rejected``/``flagged`` for a checked response, None when
+    it is an ordinary valid response nobody flagged or decided."""
+    if status == "quarantined":
+        return REJECTED if review_note else PENDING
+    if review_note:
+        return ACCEPTED
+    return FLAGGED if flags else None
+
+
+def reviewable_campaigns(uow: UnitOfWork, user: CurrentUser | None) -> list[dict[str, Any]]:
+    """Campaigns whose responses may still be reviewed (not published or final), newest
+    first, each with how many responses wait for a decision:
+    ``[{"code", "name", "year", "status", "pending"}]``."""
+    require(user, Permission.score)
+    with uow:
+        session = uow.session
+        campaigns = (
+            session.execute(
+                select(Campaign)
+                .where(Campaign.status.not_in([s.value for s in FROZEN]))
+                .order_by(Campaign.year.desc(), Campaign.id.desc())
+            )
+            .scalars()
+            .all()
+        )
+        pending = dict(
+            session.execute(
+                select(SurveyResponse.campaign_id, func.count())
+                .where(
+                    SurveyResponse.campaign_id.in_([c.id for c in campaigns]),
+                    SurveyResponse.status == "quarantined",
+                    SurveyResponse.review_note == "",
+                )
+                .group_by(SurveyResponse.campaign_id)
+            ).all()
+        )
+        return [
+            {
+                "code": c.code,
+                "name": c.name,
+                "year": c.year,
+                "status": CampaignStatus(c.status).value,
+                "pending": int(pending.get(c.id, 0)),
+            }
+            for c in campaigns
+        ]
+
+
+def review_counts(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) -> dict[str, Any]:
+    """Responses of the campaign by review state and by flag.
+
+    ``{"total", "counted", "pending", "accepted", "rejected", "flagged", "withdrawn",
+    "duplicate", "flags": {flag: n}}``: ``counted`` is every ``valid`` response (accepted
+    ones included), ``flags`` counts the checked responses carrying each flag.
+    """
+    require(user, Permission.score)
+    with uow:
+        campaign = load_campaign(uow, campaign_code)
+        rows = uow.session.execute(
+            select(SurveyResponse.status, SurveyResponse.review_note, SurveyResponse.quality_flags).where(
+                SurveyResponse.campaign_id == campaign.id
+            )
+        ).all()
+    counts: dict[str, Any] = dict.fromkeys(
+        ("total", "counted", PENDING, ACCEPTED, REJECTED, FLAGGED, "withdrawn", "duplicate"), 0
+    )
+    flags = dict.fromkeys(quality.FLAGS, 0)
+    for status, note, stored in rows:
+        counts["total"] += 1
+        if status in ("withdrawn", "duplicate"):
+            counts[status] += 1
+            continue
+        if status == "valid":
+            counts["counted"] += 1
+        if status not in CHECKED_STATUSES:
+            continue
+        decision = _decision(status, note, stored or [])
+        if decision is not None:
+            counts[decision] += 1
+        for flag in stored or []:
+            flags[flag] = flags.get(flag, 0) + 1
+    counts["flags"] = flags
+    return counts
+
+
+def review_queue(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, *, pending_only: bool = True
+) -> list[dict[str, Any]]:
+    """The campaign's responses for review, oldest first: with ``pending_only`` the
+    quarantined ones nobody has decided yet, otherwise every checked response that is
+    quarantined, flagged or decided.
+
+    Each row: ``code``, ``unit_code``, ``unit_name``, ``group`` (code) with ``group_zh``/
+    ``group_en``, ``channel``, ``submitted_at``, ``duration_seconds``, ``flags``,
+    ``status``, ``decision`` (pending/accepted/rejected/flagged), ``review_note``,
+    ``comment``, ``mean_score`` (mean option score, 0-100, None if no scored answer) and
+    ``answers``: ``[{"item", "text_zh", "text_en", "option", "label_zh", "label_en",
+    "score"}]`` in questionnaire order. No personal data: no respondent names or hashes.
+    """
+    require(user, Permission.score)
+    with uow:
+        session = uow.session
+        campaign = load_campaign(uow, campaign_code)
+        query = select(SurveyResponse).where(SurveyResponse.campaign_id == campaign.id)
+        if pending_only:
+            query = query.where(SurveyResponse.status == "quarantined", SurveyResponse.review_note == "")
+        else:
+            query = query.where(SurveyResponse.status.in_(CHECKED_STATUSES))
+        # Only the columns the page shows (never the respondent's name or hashes).
+        rows = session.execute(
+            query.with_only_columns(
+                SurveyResponse.id,
+                SurveyResponse.code,
+                SurveyResponse.unit_id,
+                SurveyResponse.group_id,
+                SurveyResponse.channel,
+                SurveyResponse.submitted_at,
+                SurveyResponse.status,
+                SurveyResponse.quality_flags,
+                SurveyResponse.review_note,
+                SurveyResponse.comment,
+                SurveyResponse.duration_seconds,
+            ).order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+        ).all()
+        rows = [r for r in rows if _decision(r.status, r.review_note, r.quality_flags or []) is not None]
+        units = {
+            unit_id: (code, name)
+            for unit_id, code, name in session.execute(
+                select(CampaignUnit.unit_id, Unit.code, CampaignUnit.name)
+                .join(Unit, Unit.id == CampaignUnit.unit_id)
+                .where(CampaignUnit.campaign_id == campaign.id)
+            )
+        }
+        missing = {r.unit_id for r in rows} - set(units)
+        if missing:  # a unit no longer in the campaign's list: its current name
+            units.update(
+                (unit_id, (code, name))
+                for unit_id, code, name in session.execute(
+                    select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(missing))
+                )
+            )
+        rg = RespondentGroup
+        groups = {
+            g.id: (g.code, g.label_zh or g.code, g.label_en or g.label_zh or g.code)
+            for g in session.execute(
+                select(rg.id, rg.code, rg.label_zh, rg.label_en).where(rg.campaign_id == campaign.id)
+            )
+        }
+        answers: dict[int, list[dict[str, Any]]] = {r.id: [] for r in rows}
+        ids = list(answers)
+        for start in range(0, len(ids), 1000):  # keep the IN list short on either backend
+            for a in session.execute(
+                select(
+                    SurveyAnswer.response_id,
+                    Item.code,
+                    Item.text_zh,
+                    Item.text_en,
+                    SurveyAnswer.option_code,
+                    ScaleOption.label_zh,
+                    ScaleOption.label_en,
+                    ScaleOption.score,
+                )
+                .join(Item, Item.id == SurveyAnswer.item_id)
+                .outerjoin(
+                    ScaleOption,
+                    (ScaleOption.scale_id == Item.scale_id) & (ScaleOption.code == SurveyAnswer.option_code),
+                )
+                .where(SurveyAnswer.response_id.in_(ids[start : start + 1000]))
+                .order_by(SurveyAnswer.response_id, Item.position)
+            ):
+                answers[a.response_id].append(
+                    {
+                        "item": a.code,
+                        "text_zh": a.text_zh,
+                        "text_en": a.text_en or a.text_zh,
+                        "option": a.option_code,
+                        "label_zh": a.label_zh or a.option_code,
+                        "label_en": a.label_en or a.label_zh or a.option_code,
+                        "score": a.score,
+                    }
+                )
+    queue = []
+    for r in rows:
+        unit_code, unit_name = units.get(r.unit_id, ("", ""))
+        group, group_zh, group_en = groups.get(r.group_id, ("", "", ""))
+        scores = [a["score"] for a in answers[r.id] if a["score"] is not None]
+        queue.append(
+            {
+                "code": r.code,
+                "unit_code": unit_code,
+                "unit_name": unit_name,
+                "group": group,
+                "group_zh": group_zh,
+                "group_en": group_en,
+                "channel": r.channel,
+                "submitted_at": r.submitted_at,
+                "duration_seconds": r.duration_seconds,
+                "flags": list(r.quality_flags or []),
+                "status": r.status,
+                "decision": _decision(r.status, r.review_note, r.quality_flags or []),
+                "review_note": r.review_note,
+                "comment": r.comment,
+                "mean_score": sum(scores) / len(scores) if scores else None,
+                "answers": answers[r.id],
+            }
+        )
+    return queue

@@ -15,6 +15,7 @@ from db.bundle_io import import_bundle
 from db.models import (
     AuditEntry,
     Campaign,
+    CampaignStatus,
     Invitation,
     Item,
     RespondentGroup,
@@ -25,8 +26,16 @@ from db.models import (
 )
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, PermissionDenied
-from services.review import decide, flag_responses, score_with_and_without
-from tests.db.kit import T0, MakeUow, add_user
+from services.review import (
+    decide,
+    flag_responses,
+    review_counts,
+    review_queue,
+    reviewable_campaigns,
+    score_with_and_without,
+)
+from survey import quality
+from tests.db.kit import T0, MakeUow, add_user, set_status
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example" / "bundle"
@@ -237,3 +246,85 @@ def test_units_with_invitations_but_no_answers_through_them(
     assert summary["no_qr_units"] == ["A3"]
     with make_uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(Invitation)).scalar_one() == 4
+
+
+# ---------------------------------------------------------------- what the review page shows
+
+
+def test_review_queue_lists_pending_responses_with_answers_and_no_personal_data(
+    make_uow: MakeUow, campaign: str, admin: CurrentUser
+) -> None:
+    assert [r["code"] for r in review_queue(make_uow(), admin, campaign)] == ["r17"]  # from the bundle
+    flag_responses(make_uow(), admin, campaign)
+    queue = review_queue(make_uow(), admin, campaign)
+    assert sorted(r["code"] for r in queue) == sorted([*BURST, "r17"])
+    row = next(r for r in queue if r["code"] == BURST[0])
+    assert row["unit_code"] == "A2" and row["unit_name"] == "乙街道派出所"
+    assert row["group"] == "citizen" and row["group_zh"] and row["group_en"]
+    assert row["channel"] == "wechat" and row["duration_seconds"] == 120.0
+    assert row["submitted_at"].startswith("2026-03-01T09:00")
+    assert "device_burst" in row["flags"]
+    assert (row["status"], row["decision"], row["review_note"]) == ("quarantined", "pending", "")
+    assert [a["item"] for a in row["answers"]] == ["attitude", "efficiency"]
+    assert {a["option"] for a in row["answers"]} == {"satisfied"}
+    assert row["mean_score"] == 100.0
+    assert all(a["label_zh"] and a["text_en"] for a in row["answers"])
+    # only what the page shows: no respondent hashes, names, devices or networks
+    assert not {k for r in queue for k in r if "hash" in k or "name_enc" in k or "device" in k}
+    assert "phone-1" not in repr(queue)
+
+
+def test_review_queue_with_decided_ones_and_counts(
+    make_uow: MakeUow, campaign: str, admin: CurrentUser
+) -> None:
+    flag_responses(make_uow(), admin, campaign)
+    decide(make_uow(), admin, campaign, BURST[:2], True, "回访确认")
+    decide(make_uow(), admin, campaign, BURST[2:3], False, "无法确认")
+    assert sorted(r["code"] for r in review_queue(make_uow(), admin, campaign)) == sorted([*BURST[3:], "r17"])
+    every = {r["code"]: r for r in review_queue(make_uow(), admin, campaign, pending_only=False)}
+    assert set(every) == {*BURST, "r17"}
+    assert [every[c]["decision"] for c in BURST] == ["accepted"] * 2 + ["rejected"] + ["pending"] * 2
+    assert every[BURST[0]]["review_note"] == "回访确认" and every[BURST[0]]["status"] == "valid"
+    assert every[BURST[2]]["review_note"] == "无法确认"
+
+    counts = review_counts(make_uow(), admin, campaign)
+    n_responses = len(statuses(make_uow, campaign))
+    assert counts["total"] == n_responses
+    assert (counts["pending"], counts["accepted"], counts["rejected"]) == (3, 2, 1)
+    assert counts["duplicate"] == 1  # r9 in the bundle
+    assert counts["counted"] == sum(s == "valid" for s, _, _ in statuses(make_uow, campaign).values())
+    assert counts["flags"]["device_burst"] == len(BURST)
+    assert set(counts["flags"]) >= set(quality.FLAGS)
+
+
+def test_reviewable_campaigns_are_the_ones_not_yet_published(
+    make_uow: MakeUow, campaign: str, admin: CurrentUser
+) -> None:
+    flag_responses(make_uow(), admin, campaign)
+    listed = reviewable_campaigns(make_uow(), admin)
+    assert [(c["code"], c["pending"]) for c in listed] == [(campaign, len(BURST) + 1)]
+    assert listed[0]["name"] and listed[0]["year"] and listed[0]["status"]
+    for frozen in (CampaignStatus.published, CampaignStatus.final):
+        set_status(make_uow, campaign, frozen)
+        assert reviewable_campaigns(make_uow(), admin) == []
+    set_status(make_uow, campaign, CampaignStatus.review)
+    assert [c["code"] for c in reviewable_campaigns(make_uow(), admin)] == [campaign]
+
+
+def test_the_page_functions_are_for_administrators_only(make_uow: MakeUow, campaign: str) -> None:
+    supervisor = add_user(make_uow, "sup1", Role.supervisor)
+    liaison = add_user(make_uow, "liaison1", Role.liaison, unit_code="A2")
+    for user in (supervisor, liaison, None):
+        with pytest.raises(PermissionDenied):
+            reviewable_campaigns(make_uow(), user)
+        with pytest.raises(PermissionDenied):
+            review_queue(make_uow(), user, campaign)
+        with pytest.raises(PermissionDenied):
+            review_counts(make_uow(), user, campaign)
+
+
+def test_page_functions_name_an_unknown_campaign(make_uow: MakeUow, admin: CurrentUser) -> None:
+    with pytest.raises(NotFound):
+        review_queue(make_uow(), admin, "nope")
+    with pytest.raises(NotFound):
+        review_counts(make_uow(), admin, "nope")
