@@ -35,9 +35,26 @@ def phone_verification() -> PhoneVerification:
 
 
 def client_network() -> str | None:
-    """The client's IP address as Streamlit saw it (None under AppTest)."""
+    """The client's network address, for rate limits and the burst checks.
+
+    Streamlit reports None for a connection from this machine: either local use or a
+    reverse proxy on the same host (the usual deployment). Then the address the nearest
+    proxy appended to ``X-Forwarded-For`` (or its ``X-Real-IP``) is used, the only part
+    of that header a client cannot forge through a single trusted proxy; without a proxy
+    all local use counts as one network. None only without a connection (AppTest).
+    """
     address = st.context.ip_address
-    return address if isinstance(address, str) and address else None
+    if isinstance(address, str) and address:
+        return address
+    headers = st.context.headers
+    forwarded = headers.get("X-Forwarded-For") or ""
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if hops:
+        return hops[-1]
+    real_ip = (headers.get("X-Real-IP") or "").strip()
+    if real_ip:
+        return real_ip
+    return "localhost" if headers.get("Host") else None
 
 
 def client_user_agent() -> str | None:
