@@ -20,29 +20,50 @@ user = sign_in_state()
 # answering page instead of the home page.
 has_token = bool(st.query_params.get("t"))
 
+# Icons are Material Symbols (bundled with Streamlit): emoji need a colour-emoji font that
+# many office PCs and servers lack.
 # Pages are registered explicitly so their titles can be localized. Their folder is
 # app_pages/, not pages/: a pages/ folder beside the entry point switches Streamlit into
 # its legacy multipage mode, in which a rerun (or a cold start on /home) runs the page
 # without this script, i.e. without page_setup() and the language selector.
 home = st.Page(
-    "app_pages/home.py", title=t("nav.home", lang), icon="🏠", url_path="home", default=not has_token
+    "app_pages/home.py",
+    title=t("nav.home", lang),
+    icon=":material/home:",
+    url_path="home",
+    default=not has_token,
 )
 survey = st.Page(
-    "app_pages/survey.py", title=t("nav.survey", lang), icon="📝", url_path="survey", default=has_token
+    "app_pages/survey.py",
+    title=t("nav.survey", lang),
+    icon=":material/edit_note:",
+    url_path="survey",
+    default=has_token,
 )
 public = [home, survey]
 login_page = None
 if user is None:
-    login_page = st.Page("app_pages/login.py", title=t("nav.login", lang), icon="🔑", url_path="login")
+    login_page = st.Page(
+        "app_pages/login.py", title=t("nav.login", lang), icon=":material/login:", url_path="login"
+    )
     public.append(login_page)
 
 # Staff pages are listed only for the roles that may use them; each page checks again.
 staff = []
 if allowed(user, Permission.configure_campaign):
     title = t("nav.invitations", lang)
-    staff.append(st.Page("app_pages/invitations.py", title=title, icon="🎫", url_path="invitations"))
+    staff.append(
+        st.Page("app_pages/invitations.py", title=title, icon=":material/qr_code_2:", url_path="invitations")
+    )
 if allowed(user, Permission.score):
-    staff.append(st.Page("app_pages/review.py", title=t("nav.review", lang), icon="🔍", url_path="review"))
+    staff.append(
+        st.Page(
+            "app_pages/review.py",
+            title=t("nav.review", lang),
+            icon=":material/fact_check:",
+            url_path="review",
+        )
+    )
 
 account_box(user, lang, login_page)
 sections = {t("nav.section.public", lang): public}

@@ -86,7 +86,10 @@ def thanks(done: dict[str, Any]) -> None:
 def choose_campaign() -> str:
     campaigns = open_campaigns(uow())
     if not campaigns:
-        st.info(t("survey.no_open", lang))
+        if S.pop(DRAFT, None):  # fieldwork ended while this person was answering
+            st.error(t("survey.refused.closed", lang))
+        else:
+            st.info(t("survey.no_open", lang))
         st.stop()
     if len(campaigns) == 1:
         return campaigns[0].code

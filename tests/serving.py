@@ -88,10 +88,14 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def phone_page(browser: Any, lang: str = "zh-CN") -> Any:
-    """A page in a phone-sized, touch window."""
+def phone_page(browser: Any, lang: str = "zh-CN", height: int = PHONE["height"]) -> Any:
+    """A page in a phone-sized, touch window (a taller one for screenshots)."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale=lang
+        viewport={**PHONE, "height": height},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale=lang,
     )
     context.set_default_timeout(30_000)
     return context.new_page()

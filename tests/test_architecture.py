@@ -81,3 +81,30 @@ def test_there_is_no_pages_folder_beside_the_entry_point(repo_root: Path) -> Non
     # A pages/ folder puts Streamlit in its legacy multipage mode, where reruns skip
     # streamlit_app.py (and with it page_setup and the language selector).
     assert not (repo_root / "pages").exists(), "put pages in app_pages/ and register them with st.Page"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+# A page may open a unit of work for a service and name the models' enums; it never queries.
+PAGE_DB_MODULES = {"db.uow", "db.models"}
+
+
+def test_pages_only_call_services_and_draw(repo_root: Path) -> None:
+    offenders = {
+        path.relative_to(repo_root).as_posix(): sorted(
+            m
+            for m in imported_modules(path)
+            if m.split(".")[0] == "sqlalchemy" or (m.split(".")[0] == "db" and m not in PAGE_DB_MODULES)
+        )
+        for path in sorted((repo_root / "app_pages").glob("*.py"))
+    }
+    assert not {page: found for page, found in offenders.items() if found}

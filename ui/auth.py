@@ -88,7 +88,7 @@ def account_box(user: CurrentUser | None, lang: str, login_page: st.Page | None)
     if st.session_state.get(STALE_KEY):
         st.sidebar.info(t("auth.expired", lang))
     if login_page is not None:
-        st.sidebar.page_link(login_page, label=t("auth.login_link", lang), icon="🔑")
+        st.sidebar.page_link(login_page, label=t("auth.login_link", lang), icon=":material/login:")
 
 
 def require_page_permission(permission: Permission, lang: str) -> CurrentUser:

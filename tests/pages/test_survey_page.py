@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+import ui.survey as ui_survey
 from db.crypto import normalize_cn_mobile, phone_hash
 from db.models import CampaignStatus, Invitation, Role, SurveyResponse
 from services.invitations import issue_batch, redeem
+from survey.verification import PhoneVerification, SimulatedVerifier
 from tests.db.kit import MakeUow, add_user, seed_campaign, set_status
 from ui.messages import t
 from ui.survey import phone_verification
@@ -231,7 +233,8 @@ def verify(at: AppTest, number: str = NUMBER) -> None:
     number_box = next(i for i in at.text_input if i.label == t("survey.verify.number", "zh"))
     number_box.input(number)
     button(at, "survey.verify.send").click().run()
-    code = phone_verification().verifier.pending_code(normalize_cn_mobile(number))  # type: ignore[attr-defined]
+    # through the module, so that a test's own verification (monkeypatched) is asked
+    code = ui_survey.phone_verification().verifier.pending_code(normalize_cn_mobile(number))  # type: ignore[attr-defined]
     assert code and t("survey.verify.simulated", "zh", code=code) in texts(at)
     code_box = next(i for i in at.text_input if i.label == t("survey.verify.code", "zh"))
     code_box.input(code)
@@ -332,3 +335,49 @@ def test_without_an_open_campaign_the_page_says_so(
     assert [i.value for i in at.info] == [t("survey.no_open", "zh")]
     with make_uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(SurveyResponse)).scalar_one() == 0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_expired_code_is_refused_and_a_new_one_works(
+    repo_root: Path, campaign: MakeUow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    verification = PhoneVerification(SimulatedVerifier(clock=clock), clock=clock)
+    monkeypatch.setattr("ui.survey.phone_verification", lambda: verification)
+    at = open_survey(repo_root)
+    choose_unit(at)
+    next(i for i in at.text_input if i.label == t("survey.verify.number", "zh")).input(NUMBER)
+    button(at, "survey.verify.send").click().run()
+    code = verification.verifier.pending_code(normalize_cn_mobile(NUMBER))  # type: ignore[attr-defined]
+    clock.now += 11 * 60  # codes live 10 minutes
+
+    next(i for i in at.text_input if i.label == t("survey.verify.code", "zh")).input(code)
+    button(at, "survey.verify.check").click().run()
+
+    assert [e.value for e in at.error] == [t("survey.refused.code_expired", "zh")]
+    assert not at.main.radio
+    verify(at)  # asking again works
+    assert t("survey.verify.done", "zh", number="138****8000") in texts(at)
+
+
+def test_an_appraisal_closed_while_confirming_refuses_and_stores_nothing(
+    repo_root: Path, campaign: MakeUow
+) -> None:
+    at = open_survey(repo_root)
+    choose_unit(at)
+    verify(at)
+    fill_form(at)
+    button(at, "survey.next").click().run()
+    set_status(campaign, "c1", CampaignStatus.scoring)  # fieldwork ends meanwhile
+
+    button(at, "survey.confirm.submit").click().run()
+
+    assert [e.value for e in at.error] == [t("survey.refused.closed", "zh")]
+    assert responses(campaign) == []
