@@ -3,6 +3,7 @@ verification, the client's network and browser, and the translation of refusals.
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 import streamlit as st
@@ -20,8 +21,12 @@ from survey.verification import (
     TooManyAttempts,
     TooManyRequests,
     VerificationRefused,
+    VerificationUnavailable,
+    make_verifier,
 )
 from ui.messages import t
+
+log = logging.getLogger(__name__)
 
 # Locales for the SMS text (and Twilio Verify's message language).
 SMS_LOCALES: Final = {"zh": "zh-CN", "en": "en"}
@@ -31,7 +36,14 @@ SMS_LOCALES: Final = {"zh": "zh-CN", "en": "en"}
 def phone_verification() -> PhoneVerification:
     """One verification for the whole process: codes, attempt counters and rate limits are
     shared by every browser session (a per-session object would let a new tab reset them)."""
-    return PhoneVerification()
+    try:
+        verifier = make_verifier()
+    except ValueError as exc:
+        # A misconfigured APPRAISAL_VERIFIER or missing Twilio settings: tell the person the
+        # service is unavailable, and the operator why (not cached: fixing it takes effect).
+        log.error("phone verification is not configured: %s", exc)
+        raise VerificationUnavailable(str(exc)) from exc
+    return PhoneVerification(verifier)
 
 
 def client_network() -> str | None:

@@ -381,3 +381,19 @@ def test_an_appraisal_closed_while_confirming_refuses_and_stores_nothing(
 
     assert [e.value for e in at.error] == [t("survey.refused.closed", "zh")]
     assert responses(campaign) == []
+
+
+def test_a_misconfigured_sms_service_is_explained_not_crashed(
+    repo_root: Path, campaign: MakeUow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPRAISAL_VERIFIER", "twilio")  # and no Twilio credentials
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_VERIFY_SERVICE_SID"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_survey(repo_root)
+    choose_unit(at)
+    next(i for i in at.text_input if i.label == t("survey.verify.number", "zh")).input(NUMBER)
+
+    button(at, "survey.verify.send").click().run()
+
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("survey.refused.verification_unavailable", "zh")]
