@@ -55,6 +55,17 @@ if allowed(user, Permission.configure_campaign):
     staff.append(
         st.Page("app_pages/invitations.py", title=title, icon=":material/qr_code_2:", url_path="invitations")
     )
+if allowed(user, Permission.assign_cases) or allowed(user, Permission.configure_campaign):
+    title = t("nav.sampling", lang)
+    staff.append(st.Page("app_pages/sampling.py", title=title, icon=":material/groups:", url_path="sampling"))
+if allowed(user, Permission.record_calls):
+    title = t("nav.calls", lang)
+    staff.append(st.Page("app_pages/calls.py", title=title, icon=":material/call:", url_path="calls"))
+if allowed(user, Permission.watch_fieldwork):
+    title = t("nav.fieldwork", lang)
+    staff.append(
+        st.Page("app_pages/fieldwork.py", title=title, icon=":material/monitoring:", url_path="fieldwork")
+    )
 if allowed(user, Permission.score):
     staff.append(
         st.Page(

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -318,6 +319,8 @@ class Caller(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # the caller's own phone, which click-to-call rings first (encrypted)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SamplingFrame(Base):
@@ -345,6 +348,30 @@ class FrameEntry(Base):
     phone_hash: Mapped[str] = mapped_column(String(64), index=True)
     service_date: Mapped[date | None] = mapped_column(Date)
     case_number: Mapped[str] = mapped_column(String(100), default="")
+    respondent_group: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class DoNotCall(Base):
+    """A number that must not be called (拒访名单), kept only as its keyed hash."""
+
+    __tablename__ = "do_not_call"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = _now()
+
+
+class PhoneSample(Base):
+    """One draw of a phone sample: the design (target margin of error, expected response
+    rate, sizes per unit, quotas), the seed that makes it reproducible, and who drew it."""
+
+    __tablename__ = "phone_sample"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    design: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    drawn_by: Mapped[str] = mapped_column(String(100), default="")
+    drawn_at: Mapped[datetime] = _now()
 
 
 class PhoneCase(Base):
@@ -363,6 +390,9 @@ class PhoneCase(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     callback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     batch: Mapped[int] = mapped_column(Integer, default=1)
+    respondent_group: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # when the case may be dialled again (retries at another time of day)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     answers: Mapped[list[PhoneAnswer]] = relationship(cascade="all, delete-orphan")
 
@@ -380,6 +410,22 @@ class CallAttempt(Base):
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     recording_url: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # manual (dialled by hand), bridge (click-to-call) or ivr (automatic questionnaire)
+    mode: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
+    provider_status: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    recording_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class WebhookReceipt(Base):
+    """A telephony webhook already handled (its provider's idempotency key or request
+    signature): a replay is refused and changes nothing."""
+
+    __tablename__ = "webhook_receipt"
+    __table_args__ = (UniqueConstraint("provider", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = _now()
 
 
 class PhoneAnswer(Base):

@@ -22,6 +22,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(path.relative_to(REPO_ROOT).as_posix() for path in (REPO_ROOT / "app_pages").glob("*.py"))
 
 ADMIN = CurrentUser(id=1, username="admin1", role=Role.admin, display_name="王主任")
+CALLER = CurrentUser(
+    id=2, username="caller1", role=Role.caller, display_name="李访问员"
+)  # the only role that calls
 
 
 def make_app(repo_root: Path) -> AppTest:
@@ -59,12 +62,13 @@ def test_language_choice_survives_a_rerun(repo_root: Path) -> None:
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_page_runs_in_both_languages(repo_root: Path, page: str, lang: str, app_database: str) -> None:
-    """Every page on an empty database, as an administrator (who sees every staff page);
-    the login page, listed only when nobody is signed in, signed out."""
+    """Every page on an empty database, as an administrator (who sees every staff page but
+    the caller's); the caller's workstation as a caller; the login page, listed only when
+    nobody is signed in, signed out."""
     at = make_app(repo_root)
     at.session_state["lang"] = lang
     if page != "app_pages/login.py":
-        at.session_state[SEEDED_USER_KEY] = ADMIN
+        at.session_state[SEEDED_USER_KEY] = CALLER if page == "app_pages/calls.py" else ADMIN
     at.run()
 
     at.switch_page(page).run()

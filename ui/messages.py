@@ -29,6 +29,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "nav.survey": {"zh": "参加评议", "en": "Take the survey"},
     "nav.invitations": {"zh": "评议邀请码", "en": "Invitation codes"},
     "nav.review": {"zh": "问卷复核", "en": "Response review"},
+    "nav.sampling": {"zh": "抽样", "en": "Sampling"},
+    "nav.calls": {"zh": "电话访问", "en": "Calls"},
+    "nav.fieldwork": {"zh": "访问进度", "en": "Fieldwork"},
     "nav.section.public": {"zh": "公众", "en": "Public"},
     "nav.section.staff": {"zh": "工作台", "en": "Staff"},
     # Accounts and login (services/auth.py, app_pages/login.py)
@@ -454,6 +457,14 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "填写了 {given} 个编号，但数量为 {count}：编号须每个邀请码一个。未生成任何邀请码。",
         "en": "{given} numbers given for {count} codes: give one number per code. No codes were issued.",
     },
+    # Sampling frames and sample draws, staff (app_pages/sampling.py)
+    # @@sampling-messages@@
+    # Caller workstation (app_pages/calls.py)
+    # @@calls-messages@@
+    # Fieldwork dashboard (app_pages/fieldwork.py)
+    # @@fieldwork-messages@@
+    # Telephony (services/telephony.py, webhooks)
+    # @@telephony-messages@@
     # Response review, staff (app_pages/review.py)
     # @@review-messages@@
     "review.title": {"zh": "问卷复核", "en": "Response review"},
