@@ -40,7 +40,11 @@ survey = st.Page(
     url_path="survey",
     default=has_token,
 )
-public = [home, survey]
+results = st.Page(
+    "app_pages/results.py", title=t("nav.results", lang), icon=":material/leaderboard:", url_path="results"
+)
+unit = st.Page("app_pages/unit.py", title=t("nav.unit", lang), icon=":material/apartment:", url_path="unit")
+public = [home, survey, results, unit]
 login_page = None
 if user is None:
     login_page = st.Page(

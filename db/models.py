@@ -537,6 +537,10 @@ class Publication(Base):
     approved_by: Mapped[str | None] = mapped_column(String(100))
     snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)
     snapshot_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # the run's input bundle as published (a zip without personal data), so that anyone can
+    # recompute the snapshot with ``python -m scoring score``
+    bundle: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bundle_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -41,6 +41,7 @@ from db.uow import UnitOfWork
 from services.clock import Clock, as_utc, utcnow
 from services.errors import InputsFrozen, NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
+from services.scoring import freeze_bundle
 
 S = CampaignStatus
 FROZEN: Final = frozenset({S.published, S.final})
@@ -356,7 +357,17 @@ def approve_publication(
                 f"campaign {campaign.code} was scored again after the request: "
                 "request publication of the new run"
             )
+        bundle = freeze_bundle(uow, campaign.code)
+        if bundle.input_sha256 != latest.input_sha256:
+            # The inputs were edited after the run (a review decision, an indicator value):
+            # publishing this run with today's bundle would publish numbers nobody can recompute.
+            raise Refused(
+                f"the inputs of campaign {campaign.code} changed after scoring run {latest.id}; "
+                "score it again and request publication of the new run"
+            )
         snapshot = _results_snapshot(uow, campaign, latest)
+        pending.bundle = bundle.data
+        pending.bundle_sha256 = bundle.sha256
         pending.approved_by = actor.username
         pending.snapshot = snapshot
         pending.snapshot_sha256 = hashlib.sha256(snapshot).hexdigest()
@@ -369,7 +380,11 @@ def approve_publication(
             "publication",
             pending.id,
             {"requested_by": pending.requested_by},
-            {"approved_by": actor.username, "snapshot_sha256": pending.snapshot_sha256},
+            {
+                "approved_by": actor.username,
+                "snapshot_sha256": pending.snapshot_sha256,
+                "bundle_sha256": pending.bundle_sha256,
+            },
             at=now,
         )
         status = _move(

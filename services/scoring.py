@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import math
 import tempfile
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,40 @@ def input_sha256(file_sha256: dict[str, str]) -> str:
     (the per-file hashes that ``summary.json`` lists)."""
     lines = "".join(f"{name}  {digest}\n" for name, digest in sorted(file_sha256.items()))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same bundle always zips to the same bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenBundle:
+    """A campaign's bundle as published: a zip of its files (no personal data), the zip's
+    SHA-256, and the input hash a scoring run of these files records."""
+
+    data: bytes
+    sha256: str
+    input_sha256: str
+    file_sha256: dict[str, str]
+
+
+def freeze_bundle(uow: UnitOfWork, campaign_code: str) -> FrozenBundle:
+    """Export the campaign as a bundle and zip it reproducibly (sorted names, fixed times),
+    inside the caller's unit of work. The files sit in a folder named after the campaign,
+    so ``unzip`` then ``python -m scoring score <code> --out results`` recomputes it."""
+    with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
+        folder = Path(tmp) / campaign_code
+        export_bundle(uow, campaign_code, folder)
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+        hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for path in files:
+                info = zipfile.ZipInfo(f"{campaign_code}/{path.name}", date_time=ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, path.read_bytes())
+    data = buffer.getvalue()
+    return FrozenBundle(data, hashlib.sha256(data).hexdigest(), input_sha256(hashes), hashes)
 
 
 def score_stored_campaign(

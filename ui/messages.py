@@ -32,6 +32,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "nav.sampling": {"zh": "抽样", "en": "Sampling"},
     "nav.calls": {"zh": "电话访问", "en": "Calls"},
     "nav.fieldwork": {"zh": "访问进度", "en": "Fieldwork"},
+    "nav.results": {"zh": "结果公示", "en": "Results"},
+    "nav.unit": {"zh": "单位结果", "en": "A unit's result"},
     "nav.section.public": {"zh": "公众", "en": "Public"},
     "nav.section.staff": {"zh": "工作台", "en": "Staff"},
     # Accounts and login (services/auth.py, app_pages/login.py)
@@ -315,6 +317,155 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "category.grassroots": {"zh": "基层站所", "en": "grassroots stations"},
     "category.health": {"zh": "医疗卫生单位", "en": "health services"},
     "category.utility": {"zh": "公共服务企业", "en": "public utilities"},
+    # Published results, public (app_pages/results.py, app_pages/unit.py)
+    "results.title": {"zh": "评议结果公示", "en": "Published results"},
+    "results.none": {
+        "zh": "目前还没有公示的评议结果。",
+        "en": "No appraisal results have been published yet.",
+    },
+    "results.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "results.notice_period": {
+        "zh": "公示期至 {until}。公示期内，被评议单位可对结果提出申诉。",
+        "en": "In its public notice period until {until}; appraised units may appeal until then.",
+    },
+    "results.final": {
+        "zh": "公示期已结束，结果已确定。",
+        "en": "The notice period is over; the results are final.",
+    },
+    "results.metric.units": {"zh": "评议单位", "en": "Units appraised"},
+    "results.metric.ranked": {"zh": "参加排名", "en": "Units ranked"},
+    "results.metric.red": {"zh": "红牌", "en": "Red cards"},
+    "results.metric.yellow": {"zh": "黄牌", "en": "Yellow cards"},
+    "results.tab.lists": {"zh": "十佳十差", "en": "Ten best, ten worst"},
+    "results.tab.ranking": {"zh": "完整排名", "en": "Full ranking"},
+    "results.tab.cards": {"zh": "红黄牌", "en": "Red and yellow cards"},
+    "results.tab.files": {"zh": "下载与核验", "en": "Downloads and checks"},
+    "results.group": {"zh": "{group}（{n} 个单位参加排名）", "en": "{group} ({n} units ranked)"},
+    "results.best": {"zh": "十佳", "en": "Ten best"},
+    "results.worst": {"zh": "十差", "en": "Ten worst"},
+    "results.not_robust": {
+        "zh": "　↳ 不确定性较大：重抽样中仅 {p}% 的情形列入十差，建议核实或延长调查后再定。",
+        "en": "   ↳ Uncertain: in the resampling this unit was in the worst list only {p}% of the time.",
+    },
+    "results.card.red": {"zh": "红牌", "en": "red card"},
+    "results.card.yellow": {"zh": "黄牌", "en": "yellow card"},
+    "results.list.best": {"zh": "十佳", "en": "best"},
+    "results.list.worst": {"zh": "十差", "en": "worst"},
+    "results.grade.satisfied": {"zh": "满意", "en": "satisfied"},
+    "results.grade.fairly_satisfied": {"zh": "比较满意", "en": "fairly satisfied"},
+    "results.grade.basically_satisfied": {"zh": "基本满意", "en": "basically satisfied"},
+    "results.grade.dissatisfied": {"zh": "不满意", "en": "dissatisfied"},
+    "results.ranking.group": {"zh": "序列", "en": "Group"},
+    "results.ranking.help": {
+        "zh": (
+            "得分区间为 95% 置信区间，排名区间为重抽样中排名的 2.5%–97.5% 分位；"
+            "“列入十差概率”越低，十差结论越不稳健。"
+        ),
+        "en": (
+            "Score intervals are 95% intervals; rank intervals are the 2.5th–97.5th percentiles of the "
+            "rank over the resamples; a low probability of the worst list marks a fragile verdict."
+        ),
+    },
+    "results.col.rank": {"zh": "排名", "en": "Rank"},
+    "results.col.name": {"zh": "单位", "en": "Unit"},
+    "results.col.score": {"zh": "综合得分", "en": "Score"},
+    "results.col.ci": {"zh": "得分区间", "en": "Score interval"},
+    "results.col.rank_ci": {"zh": "排名区间", "en": "Rank interval"},
+    "results.col.grade": {"zh": "等次", "en": "Grade"},
+    "results.col.card": {"zh": "亮牌", "en": "Card"},
+    "results.col.p_worst": {"zh": "列入十差概率", "en": "P(worst list)"},
+    "results.col.p_worst.help": {
+        "zh": "自助法重抽样中该单位列入十差的比例",
+        "en": "Share of bootstrap resamples in which the unit is in the worst list",
+    },
+    "results.col.note": {"zh": "说明", "en": "Note"},
+    "results.col.detail": {"zh": "详情", "en": "Details"},
+    "results.col.detail.text": {"zh": "查看", "en": "open"},
+    "results.cards.red": {"zh": "红牌（{n} 个）", "en": "Red cards ({n})"},
+    "results.cards.yellow": {"zh": "黄牌（{n} 个）", "en": "Yellow cards ({n})"},
+    "results.cards.none": {"zh": "无", "en": "None"},
+    "results.reason.veto": {"zh": "一票否决", "en": "vetoed"},
+    "results.reason.consecutive": {
+        "zh": "连续两年不满意，主要负责人{head}就地免职",
+        "en": "unsatisfactory two years running; the head, {head}, is removed from post",
+    },
+    "results.reason.worst": {"zh": "列入本序列十差", "en": "in its group's worst list"},
+    "results.files.intro": {
+        "zh": (
+            "以下文件均来自公示时冻结的结果快照；评议数据包不含任何个人信息，"
+            "任何人都可用离线评分程序重新计算并核对 SHA-256。"
+        ),
+        "en": (
+            "These files come from the snapshot frozen at publication. The bundle holds no personal "
+            "data; anyone can recompute it with the offline scorer and compare the SHA-256."
+        ),
+    },
+    "results.files.xlsx": {"zh": "下载排名表（XLSX）", "en": "Ranking (XLSX)"},
+    "results.files.pdf": {"zh": "下载红黄牌公示（PDF）", "en": "Notice of the cards (PDF)"},
+    "results.files.snapshot": {"zh": "下载结果快照（JSON）", "en": "Results snapshot (JSON)"},
+    "results.files.bundle": {"zh": "下载评议数据包（ZIP）", "en": "Bundle to recompute (ZIP)"},
+    "results.files.sha": {"zh": "SHA-256：{sha}", "en": "SHA-256: {sha}"},
+    "results.files.no_bundle": {
+        "zh": "本次公示未随附评议数据包。",
+        "en": "This publication holds no bundle.",
+    },
+    "results.files.no_font": {
+        "zh": "服务器缺少中文字体（fonts-noto-cjk），暂不能生成 PDF。",
+        "en": "The server lacks the Chinese font (fonts-noto-cjk); the PDF cannot be made.",
+    },
+    "unit.title": {"zh": "单位评议结果", "en": "A unit's result"},
+    "unit.choose": {"zh": "单位", "en": "Unit"},
+    "unit.choose.placeholder": {"zh": "请选择或输入单位名称", "en": "Choose or type a unit"},
+    "unit.caption": {
+        "zh": "序列：{group} · 主要负责人：{head} · 单位代码：{code}",
+        "en": "Group: {group} · Head: {head} · Code: {code}",
+    },
+    "unit.card.red": {"zh": "本单位被亮红牌。", "en": "This unit received a red card."},
+    "unit.card.yellow": {"zh": "本单位被亮黄牌。", "en": "This unit received a yellow card."},
+    "unit.consecutive": {
+        "zh": "连续两年评议不满意，主要负责人{head}就地免职。",
+        "en": "Unsatisfactory two years running: the head, {head}, is removed from post.",
+    },
+    "unit.ineligible": {
+        "zh": "本单位未参加排名：{reason}",
+        "en": "This unit was not ranked: {reason}",
+    },
+    "unit.final": {"zh": "综合得分", "en": "Score"},
+    "unit.final.help": {"zh": "95% 区间：{low}–{high}", "en": "95% interval: {low}–{high}"},
+    "unit.rank": {"zh": "序列排名", "en": "Rank in group"},
+    "unit.rank.help": {"zh": "排名区间：{low}–{high}", "en": "Rank interval: {low}–{high}"},
+    "unit.grade": {"zh": "等次", "en": "Grade"},
+    "unit.uncertainty": {
+        "zh": (
+            "得分 95% 区间 {low}–{high}，排名区间 {rlow}–{rhigh}；"
+            "重抽样中列入十佳的概率 {pbest}%，列入十差的概率 {pworst}%。"
+        ),
+        "en": (
+            "Score 95% interval {low}–{high}, rank interval {rlow}–{rhigh}; in the resampling the unit "
+            "is in the best list {pbest}% and in the worst list {pworst}% of the time."
+        ),
+    },
+    "unit.components": {"zh": "各部分得分", "en": "Components"},
+    "unit.survey.detail": {
+        "zh": "有效问卷 {n} 份，满意率 {rate}%",
+        "en": "{n} counted answers, {rate}% satisfied",
+    },
+    "unit.phone.detail": {
+        "zh": "电话访问完成 {n} 个，满意率 {rate}%",
+        "en": "{n} completed interviews, {rate}% satisfied",
+    },
+    "unit.bonus": {"zh": "加分", "en": "Bonus points"},
+    "unit.deduction": {"zh": "扣分", "en": "Deductions"},
+    "unit.veto": {"zh": "一票否决", "en": "Veto"},
+    "unit.yes": {"zh": "是", "en": "yes"},
+    "unit.no": {"zh": "否", "en": "no"},
+    "unit.trend": {"zh": "历年结果", "en": "Over the years"},
+    "unit.year": {"zh": "年度", "en": "Year"},
+    "unit.name_then": {"zh": "当年名称", "en": "Name then"},
+    "unit.problems": {"zh": "群众反映的问题", "en": "Problems people named"},
+    "unit.problems.type": {"zh": "问题类型", "en": "Problem"},
+    "unit.problems.count": {"zh": "次数", "en": "Times named"},
+    "unit.problems.none": {"zh": "没有群众勾选作风问题。", "en": "Nobody ticked a work-style problem."},
     # Invitation codes, staff (app_pages/invitations.py)
     # @@invitations-messages@@
     "invitations.intro": {

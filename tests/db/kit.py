@@ -32,6 +32,7 @@ from db.models import (
 )
 from db.uow import UnitOfWork
 from services.permissions import CurrentUser
+from services.scoring import freeze_bundle
 
 MakeUow = Callable[..., UnitOfWork]
 PASSWORD = "correct horse battery"
@@ -139,12 +140,16 @@ def add_user(make_uow: MakeUow, username: str, role: Role, unit_code: str | None
 
 
 def add_run(make_uow: MakeUow, campaign_code: str = "c1") -> int:
-    """A scoring run with a result row per unit; returns its id."""
+    """A scoring run with a result row per unit (made-up scores) on the current inputs;
+    returns its id."""
     with make_uow() as uow:
         s = uow.session
         campaign = s.execute(select(Campaign).where(Campaign.code == campaign_code)).scalar_one()
+        # the hash of the inputs as they are now, as a real run records it: publication
+        # checks that the bundle it freezes is what the run scored
+        inputs = freeze_bundle(uow, campaign_code).input_sha256
         run = ScoringRun(
-            campaign_id=campaign.id, method_version="1", input_sha256="ab" * 32, replicates=0, seed=1
+            campaign_id=campaign.id, method_version="1", input_sha256=inputs, replicates=0, seed=1
         )
         s.add(run)
         s.flush()

@@ -348,6 +348,15 @@ def test_inputs_are_editable_until_published_and_frozen_after(make_uow: MakeUow,
     campaigns.update_campaign(make_uow(), admins[0], "c1", notice_days=10)
     set_response_status(make_uow(), admins[0], "c1", response_code, "quarantined", "同一设备多次提交")
 
+    # The run no longer matches the inputs: it cannot be published as it is ...
+    campaigns.request_publication(make_uow(), admins[0], "c1")
+    with pytest.raises(Refused, match="inputs of campaign c1 changed after scoring run"):
+        campaigns.approve_publication(make_uow(), admins[1], "c1", clock=clock)
+    assert campaign_status(make_uow) == CampaignStatus.review
+    # ... but once scored again
+    campaigns.return_to_scoring(make_uow(), admins[0], "c1")
+    add_run(make_uow)
+    campaigns.start_review(make_uow(), admins[0], "c1")
     campaigns.request_publication(make_uow(), admins[0], "c1")
     campaigns.approve_publication(make_uow(), admins[1], "c1", clock=clock)
 

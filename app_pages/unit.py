@@ -1,0 +1,168 @@
+"""One unit's published result (单位评议结果), for everyone and for the unit itself: its
+score and rank with their uncertainty, the three components, satisfaction rates, the
+adjustments, its trend over the years and the problems people named.
+
+Opened from the results page (``/unit?campaign=...&unit=...``) or by choosing a unit here.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.uow import UnitOfWork
+from services.errors import NotFound
+from services.results import published_campaigns, published_results, unit_problems, unit_trend
+from ui.messages import MESSAGES, t
+from ui.page import current_lang
+
+lang = current_lang()
+
+
+def uow() -> UnitOfWork:
+    return UnitOfWork(actor="web")
+
+
+def label(key: str, fallback: str) -> str:
+    return t(key, lang) if key in MESSAGES else fallback
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+st.title(t("unit.title", lang))
+campaigns = published_campaigns(uow())
+if not campaigns:
+    st.info(t("results.none", lang))
+    st.stop()
+codes = [c.code for c in campaigns]
+wanted = st.query_params.get("campaign")
+code = st.selectbox(
+    t("results.campaign", lang),
+    codes,
+    index=codes.index(wanted) if wanted in codes else 0,
+    format_func=lambda c: next(x.name for x in campaigns if x.code == c),
+)
+results = published_results(uow(), code)
+names = {r.unit_id: r.name for r in sorted(results.rows, key=lambda r: r.name)}
+wanted_unit = st.query_params.get("unit")
+unit_ids = list(names)
+unit_id = st.selectbox(
+    t("unit.choose", lang),
+    unit_ids,
+    index=unit_ids.index(wanted_unit) if wanted_unit in unit_ids else None,
+    format_func=lambda u: f"{names[u]}（{u}）",
+    placeholder=t("unit.choose.placeholder", lang),
+)
+if unit_id is None:
+    st.stop()
+row = results.unit(unit_id)
+assert row is not None
+
+st.header(row.name)
+group = label(f"category.{row.group}", row.group)
+st.caption(t("unit.caption", lang, group=group, head=row.head_name or "—", code=row.unit_id))
+if row.card == "red":
+    st.error(t("unit.card.red", lang))
+elif row.card == "yellow":
+    st.warning(t("unit.card.yellow", lang))
+if row.consecutive_unsatisfactory:
+    st.error(t("unit.consecutive", lang, head=row.head_name or "—"))
+if not row.eligible:
+    st.info(t("unit.ineligible", lang, reason=row.ineligible_reason or "—"))
+
+top = st.columns(3)
+top[0].metric(
+    t("unit.final", lang),
+    number(row.final_score),
+    help=t("unit.final.help", lang, low=number(row.final_ci_low, 1), high=number(row.final_ci_high, 1)),
+)
+rank = f"{row.rank}/{row.group_size}" if row.rank and row.group_size else "—"
+top[1].metric(
+    t("unit.rank", lang),
+    rank,
+    help=t("unit.rank.help", lang, low=row.rank_ci_low or "—", high=row.rank_ci_high or "—"),
+)
+top[2].metric(t("unit.grade", lang), label(f"results.grade.{row.grade}", row.grade or "—"))
+if row.final_ci_low is not None and row.final_ci_high is not None:
+    st.caption(
+        t(
+            "unit.uncertainty",
+            lang,
+            low=number(row.final_ci_low, 1),
+            high=number(row.final_ci_high, 1),
+            rlow=row.rank_ci_low or "—",
+            rhigh=row.rank_ci_high or "—",
+            pbest=f"{(row.p_best or 0) * 100:.0f}",
+            pworst=f"{(row.p_worst or 0) * 100:.0f}",
+        )
+    )
+
+st.subheader(t("unit.components", lang))
+parts = st.columns(3)
+parts[0].metric(t("home.component.survey", lang), number(row.number("survey_score")))
+parts[0].caption(
+    t(
+        "unit.survey.detail",
+        lang,
+        n=row.row.get("n_survey", "—"),
+        rate=number((row.number("survey_satisfaction") or 0) * 100, 1),
+    )
+)
+parts[1].metric(t("home.component.phone", lang), number(row.number("phone_score")))
+parts[1].caption(
+    t(
+        "unit.phone.detail",
+        lang,
+        n=row.row.get("n_phone", "—"),
+        rate=number((row.number("phone_satisfaction") or 0) * 100, 1),
+    )
+)
+parts[2].metric(t("home.component.bigdata", lang), number(row.number("bigdata_score")))
+adjust = st.columns(3)
+adjust[0].metric(t("unit.bonus", lang), number(row.number("bonus"), 1))
+adjust[1].metric(t("unit.deduction", lang), number(row.number("deduction"), 1))
+adjust[2].metric(t("unit.veto", lang), t("unit.yes", lang) if row.veto else t("unit.no", lang))
+
+st.subheader(t("unit.trend", lang))
+trend = unit_trend(uow(), code, unit_id)
+if len(trend) > 1:
+    st.line_chart(
+        {t("unit.final", lang): [y.final_score for y in trend]},
+        x_label=t("unit.year", lang),
+        y_label=t("unit.final", lang),
+    )
+st.dataframe(
+    {
+        t("unit.year", lang): [str(y.year) for y in trend],
+        t("unit.name_then", lang): [y.name for y in trend],
+        t("unit.final", lang): [y.final_score for y in trend],
+        t("unit.rank", lang): [f"{y.rank}/{y.group_size}" if y.rank else "—" for y in trend],
+        t("unit.grade", lang): [label(f"results.grade.{y.grade}", y.grade) for y in trend],
+        t("results.col.card", lang): [label(f"results.card.{y.card}", "") if y.card else "" for y in trend],
+    },
+    column_config={t("unit.final", lang): st.column_config.NumberColumn(format="%.2f")},
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader(t("unit.problems", lang))
+try:
+    problems = unit_problems(uow(), code, unit_id)
+except NotFound:
+    problems = {}
+if problems:
+    st.dataframe(
+        {
+            t("unit.problems.type", lang): [label(f"problem.{p}", p) for p in problems],
+            t("unit.problems.count", lang): list(problems.values()),
+        },
+        column_config={
+            t("unit.problems.count", lang): st.column_config.ProgressColumn(
+                min_value=0, max_value=max(problems.values()), format="%d"
+            )
+        },
+        hide_index=True,
+    )
+else:
+    st.write(t("unit.problems.none", lang))
