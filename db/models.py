@@ -143,6 +143,8 @@ class Campaign(Base):
     method_version: Mapped[str] = mapped_column(String(16), default="1")
     method_toml: Mapped[str] = mapped_column(Text, default="")
     notice_days: Mapped[int] = mapped_column(Integer, default=7)
+    # whether the fieldwork bulletin (通报) is shown to the public as well as to admins
+    public_bulletin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notice_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
@@ -470,6 +472,26 @@ class IndicatorValue(Base):
     source_system: Mapped[str] = mapped_column(String(100), default="")
 
 
+class OverdueCase(Base):
+    """An online approval finished after its promised time (超时办结), imported case by case;
+    an admin may exempt it (容错免责) with a reason. The overtime indicator counts the cases
+    not exempted."""
+
+    __tablename__ = "overdue_case"
+    __table_args__ = (UniqueConstraint("campaign_id", "case_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    case_number: Mapped[str] = mapped_column(String(100))
+    promised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source_system: Mapped[str] = mapped_column(String(100), default="")
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    exempt_reason: Mapped[str] = mapped_column(Text, default="")
+    exempted_by: Mapped[str | None] = mapped_column(String(100))
+    exempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Adjustment(Base):
     """Bonus (加分), deduction (扣分) or veto (一票否决), with its reason and evidence."""
 
@@ -556,10 +578,31 @@ class Appeal(Base):
     reasons: Mapped[str] = mapped_column(Text)
     evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | upheld | rejected
+    evidence_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     decision: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = _now()
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CardCase(Base):
+    """A red or yellow card (红黄牌) as a case: issued → rectification plan → follow-up
+    check → lifted, or escalated (a second year: a red card and the recommendation to
+    remove the head). ``status`` is the current step; every step is audited."""
+
+    __tablename__ = "card_case"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    color: Mapped[str] = mapped_column(String(8))  # red | yellow
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="issued")  # issued|plan|check|lifted|escalated
+    plan: Mapped[str] = mapped_column(Text, default="")
+    check_note: Mapped[str] = mapped_column(Text, default="")
+    head_removal_recommended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RectificationItem(Base):
@@ -575,6 +618,12 @@ class RectificationItem(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | done | overdue
     evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = _now()
+    # what raised it (a response, case or appeal code) and the card it belongs to, if any
+    source_ref: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("card_case.id"))
+    evidence_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    progress_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # ---------------------------------------------------------------- people and the log
