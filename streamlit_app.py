@@ -44,7 +44,10 @@ results = st.Page(
     "app_pages/results.py", title=t("nav.results", lang), icon=":material/leaderboard:", url_path="results"
 )
 unit = st.Page("app_pages/unit.py", title=t("nav.unit", lang), icon=":material/apartment:", url_path="unit")
-public = [home, survey, results, unit]
+bulletin = st.Page(
+    "app_pages/bulletin.py", title=t("nav.bulletin", lang), icon=":material/campaign:", url_path="bulletin"
+)
+public = [home, survey, results, unit, bulletin]
 login_page = None
 if user is None:
     login_page = st.Page(
@@ -69,6 +72,33 @@ if allowed(user, Permission.watch_fieldwork):
     title = t("nav.fieldwork", lang)
     staff.append(
         st.Page("app_pages/fieldwork.py", title=title, icon=":material/monitoring:", url_path="fieldwork")
+    )
+if allowed(user, Permission.configure_campaign):
+    title = t("nav.indicators", lang)
+    staff.append(
+        st.Page("app_pages/indicators.py", title=title, icon=":material/database:", url_path="indicators")
+    )
+    title = t("nav.adjustments", lang)
+    staff.append(
+        st.Page("app_pages/adjustments.py", title=title, icon=":material/exposure:", url_path="adjustments")
+    )
+if allowed(user, Permission.score):
+    title = t("nav.scoring", lang)
+    staff.append(
+        st.Page("app_pages/scoring.py", title=title, icon=":material/calculate:", url_path="scoring")
+    )
+if (
+    allowed(user, Permission.decide_appeal)
+    or allowed(user, Permission.file_appeal)
+    or (user is not None and user.role == "liaison")
+):
+    title = t("nav.appeals", lang)
+    staff.append(st.Page("app_pages/appeals.py", title=title, icon=":material/gavel:", url_path="appeals"))
+    title = t("nav.rectification", lang)
+    staff.append(
+        st.Page(
+            "app_pages/rectification.py", title=title, icon=":material/task_alt:", url_path="rectification"
+        )
     )
 if allowed(user, Permission.score):
     staff.append(

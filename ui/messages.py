@@ -34,6 +34,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "nav.fieldwork": {"zh": "访问进度", "en": "Fieldwork"},
     "nav.results": {"zh": "结果公示", "en": "Results"},
     "nav.unit": {"zh": "单位结果", "en": "A unit's result"},
+    "nav.indicators": {"zh": "大数据指标", "en": "Indicators"},
+    "nav.adjustments": {"zh": "加扣分与否决", "en": "Adjustments"},
+    "nav.scoring": {"zh": "计分与发布", "en": "Scoring and publishing"},
+    "nav.appeals": {"zh": "申诉", "en": "Appeals"},
+    "nav.rectification": {"zh": "亮牌与整改", "en": "Cards and rectification"},
+    "nav.bulletin": {"zh": "评议通报", "en": "Bulletin"},
     "nav.section.public": {"zh": "公众", "en": "Public"},
     "nav.section.staff": {"zh": "工作台", "en": "Staff"},
     # Accounts and login (services/auth.py, app_pages/login.py)
@@ -610,12 +616,226 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     # Sampling frames and sample draws, staff (app_pages/sampling.py)
     # @@sampling-messages@@
+    "sampling.intro": {
+        "zh": "导入抽样框（与各单位打过交道的办事群众名单）和拒访名单，先预览抽样设计，"
+        "再由第三方督导抽取电话样本。页面上不显示任何姓名或电话号码。",
+        "en": "Import sampling frames (the people who dealt with each unit) and the do-not-call list, "
+        "preview the design, then the contractor's supervisor draws the phone sample. "
+        "No name or number is ever shown here.",
+    },
+    "sampling.no_campaigns": {
+        "zh": "没有处于草稿或调查阶段的评议活动，无法抽样。",
+        "en": "No appraisal is in draft or fieldwork, so there is nothing to sample for.",
+    },
+    "sampling.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "sampling.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
+    "sampling.status.draft": {"zh": "草稿", "en": "draft"},
+    "sampling.status.fieldwork": {"zh": "调查中", "en": "fieldwork"},
+    "sampling.working": {"zh": "正在处理……", "en": "Working…"},
+    "sampling.error.permission": {
+        "zh": "您没有管理抽样的权限。",
+        "en": "You may not manage sampling.",
+    },
+    "sampling.error.not_found": {"zh": "找不到：{reason}", "en": "Not found: {reason}"},
+    "sampling.error.refused": {"zh": "未能完成：{reason}", "en": "Not done: {reason}"},
+    "sampling.frames.header": {"zh": "抽样框", "en": "Sampling frames"},
+    "sampling.frame.tab": {"zh": "导入抽样框", "en": "Import a frame"},
+    "sampling.frame.rule": {
+        "zh": "CSV（UTF-8、带BOM的UTF-8、GBK/GB18030）或 XLSX，必需列：单位编码、姓名、手机号；"
+        "可选列：办件日期、办件编号、评议主体。缺列、单位或评议主体不存在、日期无法识别时"
+        "整个文件不导入；无效号码、重复号码和拒访号码逐行跳过并列出。",
+        "en": "CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX with the columns unit_id, name and phone, "
+        "and optionally service_date, case_number and respondent_group. A missing column, an unknown unit "
+        "or group or an unreadable date refuses the whole file; invalid, repeated and do-not-call numbers "
+        "are skipped row by row and listed.",
+    },
+    "sampling.frame.upload": {"zh": "抽样框文件", "en": "Frame file"},
+    "sampling.frame.check": {"zh": "只检查，不导入", "en": "Check only"},
+    "sampling.frame.import": {"zh": "检查并导入", "en": "Check and import"},
+    "sampling.frame.check_ok": {
+        "zh": "{file} 可以导入：{rows} 行中 {stored} 行将被保存。",
+        "en": "{file} can be imported: {stored} of {rows} rows would be stored.",
+    },
+    "sampling.frame.check_refuses": {
+        "zh": "{file} 有结构性问题，导入时将被整体拒绝，请先改正下列问题。",
+        "en": "{file} has structural defects and would be refused as a whole; fix the rows below first.",
+    },
+    "sampling.frame.imported": {
+        "zh": "已导入 {file}：{rows} 行中保存了 {stored} 行（已加密）。",
+        "en": "Imported {file}: {stored} of {rows} rows stored (encrypted).",
+    },
+    "sampling.frame.nothing": {
+        "zh": "{file} 中没有可保存的新号码，未建立抽样框。",
+        "en": "{file} holds no new number to store; no frame was created.",
+    },
+    "sampling.frame.refused": {
+        "zh": "{file} 未导入：存在结构性问题，未保存任何数据。",
+        "en": "{file} was refused: it has structural defects, nothing was stored.",
+    },
+    "sampling.frame.report": {
+        "zh": "{file}（{encoding}）：{rows} 行，保存 {stored} 行；"
+        "跳过无效号码 {invalid}、重复号码 {duplicate}、拒访号码 {dnc}。",
+        "en": "{file} ({encoding}): {rows} rows, {stored} stored; skipped {invalid} invalid, "
+        "{duplicate} repeated and {dnc} do-not-call numbers.",
+    },
+    "sampling.defects.line": {"zh": "行", "en": "Line"},
+    "sampling.defects.column": {"zh": "列", "en": "Column"},
+    "sampling.defects.kind": {"zh": "处理", "en": "Outcome"},
+    "sampling.defects.message": {"zh": "问题", "en": "Problem"},
+    "sampling.defects.more": {
+        "zh": "只显示前 {shown} 个问题，共 {total} 个。",
+        "en": "Showing the first {shown} of {total} defects.",
+    },
+    "sampling.kind.structure": {"zh": "拒绝整个文件", "en": "refuses the file"},
+    "sampling.kind.invalid_phone": {"zh": "跳过：号码无效", "en": "skipped: invalid number"},
+    "sampling.kind.duplicate": {"zh": "跳过：号码重复", "en": "skipped: repeated number"},
+    "sampling.kind.do_not_call": {"zh": "跳过：拒访名单", "en": "skipped: do-not-call list"},
+    "sampling.dnc.tab": {"zh": "拒访名单", "en": "Do-not-call list"},
+    "sampling.dnc.rule": {
+        "zh": "含“手机号”列（可选“原因”列）的 CSV 或 XLSX。号码只以密钥散列保存，拒访号码不会被抽中。",
+        "en": "CSV or XLSX with a phone column (and optionally reason). Numbers are kept only as keyed "
+        "hashes and are never drawn.",
+    },
+    "sampling.dnc.upload": {"zh": "拒访名单文件", "en": "Do-not-call file"},
+    "sampling.dnc.import": {"zh": "加入拒访名单", "en": "Add to the do-not-call list"},
+    "sampling.dnc.report": {
+        "zh": "{file}：{rows} 行，新增 {added} 个号码，{already} 个已在名单中。",
+        "en": "{file}: {rows} rows, {added} numbers added, {already} already listed.",
+    },
+    "sampling.frames.count": {"zh": "抽样框", "en": "Frames"},
+    "sampling.frames.entries": {"zh": "名单行数", "en": "Frame rows"},
+    "sampling.frames.callable": {"zh": "可抽人数", "en": "Callable people"},
+    "sampling.frames.blocked": {"zh": "拒访屏蔽", "en": "Blocked (do not call)"},
+    "sampling.frames.none": {
+        "zh": "该评议活动还没有抽样框，请先导入。",
+        "en": "This appraisal has no sampling frame yet; import one first.",
+    },
+    "sampling.frames.by_unit": {"zh": "各单位抽样框", "en": "Frame by unit"},
+    "sampling.frames.frame": {"zh": "{name}：{entries} 行（{at}）", "en": "{name}: {entries} rows ({at})"},
+    "sampling.col.unit": {"zh": "单位", "en": "Unit"},
+    "sampling.col.code": {"zh": "编码", "en": "Code"},
+    "sampling.col.groups": {"zh": "评议主体", "en": "Respondent groups"},
+    "sampling.col.frame": {"zh": "抽样框 N", "en": "Frame N"},
+    "sampling.col.target": {"zh": "目标有效样本", "en": "Target completes"},
+    "sampling.col.to_draw": {"zh": "抽取人数", "en": "To draw"},
+    "sampling.col.completes": {"zh": "预计有效样本", "en": "Expected completes"},
+    "sampling.col.calls": {"zh": "预计拨打次数", "en": "Expected calls"},
+    "sampling.col.margin": {"zh": "预计误差（百分点）", "en": "Expected margin (points)"},
+    "sampling.col.capped": {"zh": "抽样框不足", "en": "Frame too small"},
+    "sampling.col.batch": {"zh": "当前批次", "en": "Batch"},
+    "sampling.col.cases": {"zh": "样本数", "en": "Cases"},
+    "sampling.col.open": {"zh": "本批未结束", "en": "Open in batch"},
+    "sampling.col.done": {"zh": "已完成访问", "en": "Completes"},
+    "sampling.col.remaining": {"zh": "剩余可抽", "en": "Left in frame"},
+    "sampling.col.eligible": {"zh": "可补抽", "en": "Replacement due"},
+    "sampling.sample.section": {"zh": "电话样本", "en": "Phone sample"},
+    "sampling.design.header": {"zh": "抽样设计", "en": "Sample design"},
+    "sampling.design.moe": {"zh": "目标误差（±百分点）", "en": "Target margin of error (± points)"},
+    "sampling.design.moe_help": {
+        "zh": "单位满意率估计的置信区间半宽；越小需要的样本越多。",
+        "en": "Half-width of the interval around a unit's satisfaction rate; smaller needs more interviews.",
+    },
+    "sampling.design.confidence": {"zh": "置信水平", "en": "Confidence level"},
+    "sampling.design.expected_p": {"zh": "预计满意率（%）", "en": "Expected satisfaction rate (%)"},
+    "sampling.design.expected_p_help": {
+        "zh": "不确定时用 50%，所需样本最多。",
+        "en": "When unsure use 50%, which needs the most interviews.",
+    },
+    "sampling.design.response_rate": {"zh": "预计应答率（%）", "en": "Expected response rate (%)"},
+    "sampling.design.response_rate_help": {
+        "zh": "抽中的人中预计完成访问的比例（以往调查的 AAPOR RR3）。",
+        "en": "Share of drawn people expected to complete the interview (AAPOR RR3 of earlier fieldwork).",
+    },
+    "sampling.design.attempts": {"zh": "每个样本预计拨打次数", "en": "Expected attempts per case"},
+    "sampling.design.attempts_help": {
+        "zh": "用于估算电话成本。",
+        "en": "Used to estimate the cost in calls.",
+    },
+    "sampling.design.quotas": {"zh": "按评议主体配额", "en": "Quotas by respondent group"},
+    "sampling.design.quotas_help": {
+        "zh": "按抽样框中各评议主体的人数比例分配每个单位的样本。",
+        "en": "Spread each unit's sample over its respondent groups in proportion to the frame.",
+    },
+    "sampling.design.fixed": {"zh": "每个单位固定有效样本数", "en": "Fixed completes per unit"},
+    "sampling.design.fixed_completes": {"zh": "固定有效样本数", "en": "Completes per unit"},
+    "sampling.design.seed": {"zh": "随机种子", "en": "Random seed"},
+    "sampling.design.seed_help": {
+        "zh": "记录在案；同一种子和同一抽样框可以重现抽样结果。",
+        "en": "Recorded with the sample: the same seed and frame reproduce the draw.",
+    },
+    "sampling.design.preview": {"zh": "预览抽样设计", "en": "Preview the design"},
+    "sampling.preview.first": {
+        "zh": "先预览抽样设计，确认样本量和成本后再抽样。",
+        "en": "Preview the design first; draw once the sizes and cost look right.",
+    },
+    "sampling.preview.header": {"zh": "抽样设计预览", "en": "Design preview"},
+    "sampling.preview.to_draw": {"zh": "抽取人数", "en": "People to draw"},
+    "sampling.preview.completes": {"zh": "预计有效样本", "en": "Expected completes"},
+    "sampling.preview.calls": {"zh": "预计拨打次数", "en": "Expected calls"},
+    "sampling.preview.capped": {"zh": "抽样框不足的单位", "en": "Units with too small a frame"},
+    "sampling.preview.total": {"zh": "合计", "en": "Total"},
+    "sampling.preview.capped_note": {
+        "zh": "部分单位的抽样框人数不足以达到目标误差：将抽取全部人员，预计误差见表。",
+        "en": "Some units' frames are too small for the target margin: everyone is drawn; "
+        "see the expected margin.",
+    },
+    "sampling.draw.button": {
+        "zh": "抽取 {n} 人（种子 {seed}）",
+        "en": "Draw {n} people (seed {seed})",
+    },
+    "sampling.draw.supervisors_only": {
+        "zh": "抽样和补抽由第三方督导进行。",
+        "en": "Drawing the sample and its replacement batches is for the contractor's supervisors.",
+    },
+    "sampling.draw.done": {
+        "zh": "已抽取 {cases} 个样本（{units} 个单位，{first}–{last}，种子 {seed}），等待分配给访问员。",
+        "en": "Drew {cases} cases ({units} units, {first}–{last}, seed {seed}); they wait to be assigned.",
+    },
+    "sampling.sample.header": {"zh": "样本进度", "en": "Sample progress"},
+    "sampling.sample.info": {
+        "zh": "样本已于 {at} 由 {by} 抽取，种子 {seed}；已补抽 {batches} 批。",
+        "en": "Drawn by {by} on {at} with seed {seed}; {batches} replacement batch(es) so far.",
+    },
+    "sampling.replace.none": {
+        "zh": "目前没有需要补抽的单位（本批样本未结束、已达目标或抽样框已用完）。",
+        "en": "No unit needs a replacement batch now (batch still open, target reached or frame used up).",
+    },
+    "sampling.replace.unit": {"zh": "需补抽的单位", "en": "Unit due a replacement batch"},
+    "sampling.replace.button": {"zh": "释放补抽批次", "en": "Release a replacement batch"},
+    "sampling.replace.done": {
+        "zh": "已为{unit}释放第 {batch} 批：{cases} 个样本（{first}–{last}）。",
+        "en": "Released batch {batch} for {unit}: {cases} cases ({first}–{last}).",
+    },
     # Caller workstation (app_pages/calls.py)
     # @@calls-messages@@
     # Fieldwork dashboard (app_pages/fieldwork.py)
     # @@fieldwork-messages@@
     # Telephony (services/telephony.py, webhooks)
     # @@telephony-messages@@
+    "telephony.sms.header": {"zh": "短信邀请", "en": "Invitations by SMS"},
+    "telephony.sms.intro": {
+        "zh": "向所选单位抽样框中尚未邀请的服务对象各发送一条含一次性评价链接的短信"
+        "（拒访名单中的号码除外）。",
+        "en": "Send each person in the unit's sampling frame not yet invited one SMS with a single-use "
+        "survey link (numbers on the do-not-call list are skipped).",
+    },
+    "telephony.sms.limit": {"zh": "最多发送条数", "en": "Send at most"},
+    "telephony.sms.submit": {"zh": "发送短信邀请", "en": "Send SMS invitations"},
+    "telephony.sms.sent": {"zh": "已发送 {count} 条短信邀请。", "en": "{count} SMS invitations sent."},
+    "telephony.sms.none": {
+        "zh": "没有需要发送的对象：该单位抽样框中的服务对象均已邀请。",
+        "en": "Nobody to invite: everyone in the unit's sampling frame has been invited.",
+    },
+    "telephony.sms.not_fieldwork": {
+        "zh": "评议活动进入实施阶段后才能发送短信邀请。",
+        "en": "SMS invitations can be sent once the campaign is in fieldwork.",
+    },
+    # Indicators, overdue cases, adjustments, bulletin (app_pages/indicators.py, adjustments.py, bulletin.py)
+    # @@indicators-messages@@
+    # Scoring, review charts and publishing, staff (app_pages/scoring.py)
+    # @@scoring-messages@@
+    # Appeals, cards and rectification (app_pages/appeals.py, app_pages/rectification.py)
+    # @@appeals-messages@@
     # Response review, staff (app_pages/review.py)
     # @@review-messages@@
     "review.title": {"zh": "问卷复核", "en": "Response review"},
