@@ -54,8 +54,14 @@ VERIFIER = Setting(
     "how survey respondents' mobile numbers are verified: simulator (code written to the server "
     "log), own (our own code sent by an SMS provider) or twilio (Twilio Verify)",
 )
-TWILIO_ACCOUNT_SID = Setting("TWILIO_ACCOUNT_SID", "", "Twilio account SID (AC...), for Twilio Verify")
-TWILIO_AUTH_TOKEN = Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token, for Twilio Verify")
+TWILIO_ACCOUNT_SID = Setting(
+    "TWILIO_ACCOUNT_SID", "", "Twilio account SID (AC...), for Twilio Verify and APPRAISAL_TELEPHONY=twilio"
+)
+TWILIO_AUTH_TOKEN = Setting(
+    "TWILIO_AUTH_TOKEN",
+    "",
+    "Twilio auth token, for Twilio Verify and Twilio telephony (it also checks the webhooks' signatures)",
+)
 TWILIO_VERIFY_SERVICE_SID = Setting(
     "TWILIO_VERIFY_SERVICE_SID", "", "Twilio Verify service SID (VA...) used when APPRAISAL_VERIFIER=twilio"
 )
@@ -64,6 +70,23 @@ PUBLIC_URL = Setting(
     "",
     "public address of the survey printed in QR codes and SMS links (e.g. https://pingyi.example.gov.cn); "
     "empty means the address the staff member is using",
+)
+TELEPHONY = Setting(
+    "APPRAISAL_TELEPHONY",
+    "simulator",
+    "voice and SMS provider of the phone sampling: simulator (nothing is dialled or sent) or twilio",
+)
+TWILIO_FROM_NUMBER = Setting(
+    "TWILIO_FROM_NUMBER",
+    "",
+    "the agency's number in E.164 (+86...), shown as caller ID on calls and used as the SMS sender",
+)
+WEBHOOK_BASE_URL = Setting(
+    "APPRAISAL_WEBHOOK_BASE_URL",
+    "",
+    "public base URL at which the telephony provider reaches the webhooks "
+    "(e.g. https://pingyi.example.gov.cn); signatures are checked against it, "
+    "so it must be exactly what the provider calls",
 )
 SETTINGS = (
     DATA_DIR,
@@ -76,6 +99,9 @@ SETTINGS = (
     TWILIO_AUTH_TOKEN,
     TWILIO_VERIFY_SERVICE_SID,
     PUBLIC_URL,
+    TELEPHONY,
+    TWILIO_FROM_NUMBER,
+    WEBHOOK_BASE_URL,
 )
 
 

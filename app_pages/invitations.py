@@ -28,6 +28,7 @@ from services.invitations import (
     qr_sheet_pdf,
 )
 from services.permissions import Permission, PermissionDenied
+from services.telephony import send_sms_invitations
 from ui.auth import require_page_permission
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
@@ -125,6 +126,54 @@ def draw_batch(batch: dict[str, Any], lang: str) -> None:
                 st.session_state.pop(BATCH_KEY, None)
                 st.rerun()
         st.caption(t("invitations.batch.link_note", lang, base=batch["base_url"]))
+
+
+def draw_sms(campaign: IssuableCampaign, names: dict[str, str], base_url: str, lang: str) -> None:
+    """Send single-use links by SMS to the unit's sampling frame (services.telephony)."""
+    st.subheader(t("telephony.sms.header", lang))
+    st.caption(t("telephony.sms.intro", lang))
+    with st.form("telephony.sms_form"):
+        sms_unit = st.selectbox(
+            t("invitations.form.unit", lang),
+            options=list(names),
+            index=None,
+            format_func=lambda code: t("invitations.form.unit_option", lang, name=names[code], code=code),
+            placeholder=t("invitations.form.unit_placeholder", lang),
+            key="telephony.sms_unit",
+        )
+        limit = st.number_input(
+            t("telephony.sms.limit", lang),
+            min_value=1,
+            max_value=MAX_BATCH,
+            value=50,
+            step=1,
+            key="telephony.sms_limit",
+        )
+        send = st.form_submit_button(t("telephony.sms.submit", lang), icon=":material/sms:")
+    if not send:
+        return
+    if campaign.status != CampaignStatus.fieldwork:
+        st.error(t("telephony.sms.not_fieldwork", lang))
+    elif sms_unit is None:
+        st.error(t("invitations.error.no_unit", lang))
+    else:
+        try:
+            with st.spinner(t("invitations.working", lang)):
+                sent = send_sms_invitations(
+                    UnitOfWork(actor="web"),
+                    user,
+                    campaign.code,
+                    sms_unit,
+                    limit=int(limit),
+                    base_url=base_url,
+                )
+        except ServiceError as exc:
+            show_error(exc, lang)
+        else:
+            if sent:
+                st.success(t("telephony.sms.sent", lang, count=sent))
+            else:
+                st.info(t("telephony.sms.none", lang))
 
 
 def draw_summary(units: list[UnitInvitations], lang: str) -> None:
@@ -295,3 +344,4 @@ if isinstance(batch, dict):
     draw_batch(batch, lang)
 
 draw_summary(units, lang)
+draw_sms(campaign, names, base_url, lang)
