@@ -26,7 +26,9 @@ Every campaign is then scored by the scoring service (``services.scoring``) and 
 stored; 2022 and 2023 are ``final`` and published (公示, with the results snapshot), 2024
 is in ``review`` with its quarantined responses still waiting for a decision. A fourth
 campaign, 2025, is in fieldwork with no answers yet: the citizen survey (问卷评议) takes
-answers for it, by invitation token or verified mobile number.
+answers for it, by invitation token or verified mobile number, and its sampling frames
+(service recipients and hotline callers, with their respondent groups) wait for the phone
+sample to be drawn; a short do-not-call list (拒访名单) blocks a few of their numbers.
 
 Everything is drawn from seeded generators, so every run gives the same city (only
 ciphertexts differ: each has a fresh nonce). Rows are written with SQLAlchemy Core bulk
@@ -61,6 +63,7 @@ from db.models import (
     CampaignStatus,
     CampaignUnit,
     District,
+    DoNotCall,
     FrameEntry,
     HistoryEntry,
     Indicator,
@@ -107,6 +110,10 @@ def _utc(at: datetime) -> datetime:
 SURVEY_PER_UNIT = 36
 FRAME_PER_UNIT = 56
 CASE_SHARE = 0.38  # of a unit's frame entries released in the first batch of phone cases
+OPEN_FRAME_PER_UNIT = (30, 60)  # people per unit in the open year's frames, before the draw
+OPEN_DO_NOT_CALL = 8  # of the open year's frame numbers on the do-not-call list
+OTHER_DO_NOT_CALL = 4  # numbers on the list that are in no frame
+DO_NOT_CALL_REASONS = ("本人要求不再来电", "曾投诉骚扰电话", "已注销号码", "单位工作人员，回避")
 MIN_SURVEY = 20
 MIN_PHONE = 8
 
@@ -911,6 +918,64 @@ def _simulate_phone(data: YearData, rng: random.Random, scale: float) -> None:
                 data.phone_answers.append((idx, 0, _answer(rng, q, 0.03)))
 
 
+def _simulate_open_frames(data: YearData, rng: random.Random, scale: float) -> None:
+    """The open year's sampling frames, before any draw: for each unit 30–60 people (at
+    scale 1) who were served at its counters (服务对象) or called the hotline about it
+    (群众), with their respondent group, so a supervisor can preview and draw a sample."""
+    year = data.year
+    data.frames = [
+        (f"{year}年度政务服务办件服务对象", "临江市政务服务一体化平台办件库"),
+        (f"{year}年度12345热线来电市民", "12345市民服务热线工单系统"),
+    ]
+    low, high = OPEN_FRAME_PER_UNIT
+    for pos in range(len(data.units)):
+        n_frame = max(4, round(scale * rng.randint(low, high)))
+        phones: set[str] = set()
+        for _ in range(n_frame):
+            phone = mobile_number(rng)
+            while phone in phones:
+                phone = mobile_number(rng)
+            phones.add(phone)
+            frame = 0 if rng.random() < 0.7 else 1
+            served = date(year, 1, 1) + timedelta(days=rng.randrange(280))
+            prefix = "LJZW" if frame == 0 else "RX"
+            data.entries.append(
+                {
+                    "frame": frame,
+                    "unit_pos": pos,
+                    "name": person_name(rng),
+                    "phone": phone,
+                    "service_date": served,
+                    "case_number": f"{prefix}{served:%Y%m%d}{rng.randrange(10**5):05d}",
+                    "respondent_group": ("service_recipient", "citizen")[frame],
+                }
+            )
+
+
+def do_not_call_list(data: YearData, rng: random.Random) -> list[tuple[str, str]]:
+    """(number, reason) of the do-not-call list (拒访名单): a few people of the open year's
+    frames who asked not to be called again, and a few numbers in no frame."""
+    listed = [e["phone"] for e in rng.sample(data.entries, min(OPEN_DO_NOT_CALL, len(data.entries)))]
+    framed = {e["phone"] for e in data.entries}
+    while len(listed) < min(OPEN_DO_NOT_CALL, len(data.entries)) + OTHER_DO_NOT_CALL:
+        phone = mobile_number(rng)
+        if phone not in framed and phone not in listed:
+            listed.append(phone)
+    return [(phone, rng.choice(DO_NOT_CALL_REASONS)) for phone in listed]
+
+
+def _write_do_not_call(
+    conn: Connection, listed: list[tuple[str, str]], keyring: crypto.Keyring, rows: Counter[str]
+) -> None:
+    """The list keeps only keyed hashes: the numbers themselves are never stored."""
+    _insert_plain(
+        conn,
+        DoNotCall,
+        [{"phone_hash": keyring.keyed_hash(phone), "reason": reason} for phone, reason in listed],
+        rows,
+    )
+
+
 def _simulate_attempts(data: YearData, rng: random.Random, case: dict[str, Any], start: datetime) -> int:
     """The call attempts of a case, ending in its final disposition; returns how many.
 
@@ -1229,7 +1294,9 @@ def load_demo(
         _write_year(conn, data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
     say(f"writing {OPEN_YEAR} (fieldwork)")
     open_data = prepare_year(city, OPEN_YEAR, outcomes, scale, seed)
+    _simulate_open_frames(open_data, _rng(seed, OPEN_YEAR, "frames"), scale)
     _write_year(conn, open_data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
+    _write_do_not_call(conn, do_not_call_list(open_data, _rng(seed, "do-not-call")), keyring, rows)
     summary = DemoSummary(
         units=len(city.active(YEARS[-1])),
         campaigns=len(YEARS) + 1,
@@ -1536,6 +1603,7 @@ def _write_year(
                 "phone_hash": keyring.keyed_hash(e["phone"]),
                 "service_date": e["service_date"],
                 "case_number": e["case_number"],
+                "respondent_group": e.get("respondent_group", ""),
             }
             for e in data.entries
         ],

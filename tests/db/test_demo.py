@@ -37,6 +37,7 @@ from db.models import (
     CampaignStatus,
     CampaignUnit,
     District,
+    DoNotCall,
     FrameEntry,
     HistoryEntry,
     Indicator,
@@ -47,6 +48,7 @@ from db.models import (
     Publication,
     RespondentGroup,
     Role,
+    SamplingFrame,
     ScoringRun,
     SurveyAnswer,
     SurveyResponse,
@@ -60,6 +62,8 @@ from scoring.phone import disposition_class
 from services.permissions import CurrentUser
 from services.questionnaire import load_questionnaire
 from services.review import flag_responses
+from services.sampling import frame_summary, preview_design
+from survey.sampling import DesignParams
 from tests import conftest as dbconf
 
 SCALE = 0.3  # a third of the per-unit sample sizes: the same city, fewer answers
@@ -373,6 +377,48 @@ def test_phone_cases_have_valid_aapor_dispositions_and_their_call_attempts(sessi
                 assert case.disposition == "4.80"  # the quota was met before it was dialled
             assert answers[case.id] == {"1.1": 2, "1.2": 1}.get(case.disposition, 0)
             assert case.frame_entry_id is not None
+
+
+def test_the_2025_campaign_has_frames_with_respondent_groups_waiting_for_the_draw(
+    session: Session, demo_db: str
+) -> None:
+    # the services first, before `session` opens its transaction (SQLite's write lock)
+    supervisor = CurrentUser(id=0, username="supervisor", role=Role.supervisor)
+    summary = frame_summary(UnitOfWork(sessionmaker(get_engine(demo_db))), supervisor, "lj-2025")
+    params = DesignParams(margin_of_error=0.15, response_rate=0.5)
+    design = preview_design(UnitOfWork(sessionmaker(get_engine(demo_db))), supervisor, "lj-2025", params)
+    c = session.scalars(select(Campaign).where(Campaign.year == demo.OPEN_YEAR)).one()
+    frames = session.scalars(select(SamplingFrame).where(SamplingFrame.campaign_id == c.id)).all()
+    assert len(frames) == 2 and all(f.name.startswith("2025年度") and f.source for f in frames)
+    rows = session.execute(
+        select(FrameEntry.unit_id, FrameEntry.respondent_group, FrameEntry.phone_hash).where(
+            FrameEntry.frame_id.in_([f.id for f in frames])
+        )
+    ).all()
+    per_unit = Counter(unit_id for unit_id, _, _ in rows)
+    low, high = demo.OPEN_FRAME_PER_UNIT
+    assert len(per_unit) == len(_campaign_units(session, c))
+    assert all(max(4, round(SCALE * low)) <= n <= round(SCALE * high) for n in per_unit.values())
+    assert Counter(group for _, group, _ in rows).keys() == {"citizen", "service_recipient"}
+    # the scored years' frames are as before: no respondent groups on their entries
+    older = session.scalars(
+        select(FrameEntry.respondent_group)
+        .join(SamplingFrame, SamplingFrame.id == FrameEntry.frame_id)
+        .where(SamplingFrame.campaign_id != c.id)
+        .distinct()
+    ).all()
+    assert older == [""]
+    # the do-not-call list: keyed hashes only, some of them blocking 2025 frame numbers
+    listed = session.execute(select(DoNotCall.phone_hash, DoNotCall.reason)).all()
+    assert len(listed) == demo.OPEN_DO_NOT_CALL + demo.OTHER_DO_NOT_CALL
+    assert all(len(h) == 64 and reason in demo.DO_NOT_CALL_REASONS for h, reason in listed)
+    blocked = {h for h, _ in listed} & {h for *_, h in rows}
+    assert len(blocked) == demo.OPEN_DO_NOT_CALL
+    # what the sampling page shows before the draw
+    assert (summary.entries, summary.blocked, summary.do_not_call) == (len(rows), len(blocked), len(listed))
+    assert summary.callable == len(rows) - len(blocked)
+    assert design.frame_size == summary.callable and 0 < design.to_draw <= summary.callable
+    assert session.scalar(select(func.count()).where(PhoneCase.campaign_id == c.id)) == 0
 
 
 def test_no_plaintext_phone_number_or_name_in_the_sampling_frame(session: Session, demo_db: str) -> None:

@@ -78,7 +78,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("phone_case", schema=None) as batch_op:
         batch_op.drop_column("next_attempt_at")
