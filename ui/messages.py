@@ -808,8 +808,256 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     # Caller workstation (app_pages/calls.py)
     # @@calls-messages@@
+    "calls.title": {"zh": "电话访问工作台", "en": "Call workstation"},
+    "calls.intro": {
+        "zh": "按队列逐个拨打分配给您的样本：到期的预约回访排在最前，其次是到期重拨，然后是新样本。"
+        "号码和姓名只显示脱敏形式；每次通话结束后请如实记录结果。",
+        "en": "Call the cases assigned to you in queue order: callbacks that are due first, then retries "
+        "that are due, then new cases. Numbers and names are shown masked only; record the outcome "
+        "of every call truthfully.",
+    },
+    "calls.empty": {"zh": "您目前没有待访问的样本。", "en": "You have no cases to call right now."},
+    "calls.none_due": {
+        "zh": "暂无到期的样本：其余样本已约定或安排在稍后拨打。",
+        "en": "No case is due: the others are booked or scheduled for later.",
+    },
+    "calls.queue.header": {"zh": "访问队列（到期 {due} / 共 {total}）", "en": "Queue ({due} due of {total})"},
+    "calls.col.case": {"zh": "样本", "en": "Case"},
+    "calls.col.unit": {"zh": "被评议单位", "en": "Unit"},
+    "calls.col.phone": {"zh": "号码", "en": "Number"},
+    "calls.col.kind": {"zh": "类型", "en": "Type"},
+    "calls.col.due": {"zh": "拨打时间", "en": "Due at"},
+    "calls.col.attempts": {"zh": "已拨次数", "en": "Attempts"},
+    "calls.col.last": {"zh": "上次结果", "en": "Last outcome"},
+    "calls.col.when": {"zh": "时间", "en": "When"},
+    "calls.col.outcome": {"zh": "结果", "en": "Outcome"},
+    "calls.col.seconds": {"zh": "时长（秒）", "en": "Seconds"},
+    "calls.col.note": {"zh": "备注", "en": "Note"},
+    "calls.kind.callback": {"zh": "预约回访", "en": "callback"},
+    "calls.kind.retry": {"zh": "重拨", "en": "retry"},
+    "calls.kind.new": {"zh": "新样本", "en": "new"},
+    "calls.kind.scheduled": {"zh": "稍后拨打", "en": "later"},
+    "calls.pick": {"zh": "当前样本", "en": "Current case"},
+    "calls.pick.option": {"zh": "{case} · {unit} · {kind}", "en": "{case} · {unit} · {kind}"},
+    "calls.case.header": {"zh": "样本 {case}：{unit}", "en": "Case {case}: {unit}"},
+    "calls.case.phone": {"zh": "号码", "en": "Number"},
+    "calls.case.name": {"zh": "受访者", "en": "Respondent"},
+    "calls.case.attempts": {"zh": "已拨 / 上限", "en": "Attempts / limit"},
+    "calls.case.callback": {"zh": "约定时间", "en": "Callback at"},
+    "calls.script.header": {"zh": "开场白（请逐字宣读）", "en": "Introduction (read word for word)"},
+    "calls.script.help": {
+        "zh": "开场白须说明委托单位和调查机构，并征得受访者对录音的同意；不同意录音的，不得录音。",
+        "en": "The introduction names the commissioning department and the contractor and asks consent "
+        "to record; without consent the call must not be recorded. It is read in Chinese.",
+    },
+    "calls.call.record": {"zh": "录音（须征得同意）", "en": "Record the call (with consent)"},
+    "calls.call.button": {"zh": "拨打", "en": "Call"},
+    "calls.call.unavailable": {
+        "zh": "一键拨号暂不可用，请用座席电话手工拨打后记录结果。",
+        "en": "Click-to-call is not available; dial by hand and record the outcome.",
+    },
+    "calls.call.started": {
+        "zh": "正在接通：您的电话会先响起，接听后系统再拨打受访者。",
+        "en": "Connecting: your phone rings first, then the respondent is dialled.",
+    },
+    "calls.call.manual": {
+        "zh": "未通过本页拨号时，结果记为一次手工拨打。",
+        "en": "Without a call placed from this page, the outcome is recorded as a manual call.",
+    },
+    "calls.history.header": {"zh": "以往拨打（{n} 次）", "en": "Earlier calls ({n})"},
+    "calls.outcome.header": {"zh": "本次结果", "en": "Outcome of this call"},
+    "calls.outcome.disposition": {"zh": "结果代码（AAPOR）", "en": "Disposition (AAPOR)"},
+    "calls.outcome.placeholder": {"zh": "请选择", "en": "Choose"},
+    "calls.outcome.option": {"zh": "{label}（{kind}）", "en": "{label} ({kind})"},
+    "calls.final": {"zh": "结案", "en": "final"},
+    "calls.temporary": {"zh": "再拨", "en": "retry"},
+    "calls.disposition.1.1": {"zh": "完成", "en": "complete"},
+    "calls.disposition.1.2": {"zh": "部分完成", "en": "partial"},
+    "calls.disposition.2.11": {"zh": "拒访", "en": "refusal"},
+    "calls.disposition.2.12": {"zh": "中途挂断", "en": "break-off"},
+    "calls.disposition.2.21": {"zh": "约定回访", "en": "callback appointment"},
+    "calls.disposition.2.32": {"zh": "身体原因无法受访", "en": "physically or mentally unable"},
+    "calls.disposition.2.33": {"zh": "语言障碍", "en": "language barrier"},
+    "calls.disposition.3.12": {"zh": "占线", "en": "busy"},
+    "calls.disposition.3.13": {"zh": "无人接听", "en": "no answer"},
+    "calls.disposition.3.14": {"zh": "语音信箱 / 答录机", "en": "voicemail / answering machine"},
+    "calls.disposition.3.16": {"zh": "关机 / 无法接通", "en": "switched off / cannot connect"},
+    "calls.disposition.4.31": {"zh": "空号 / 停机", "en": "non-working number"},
+    "calls.disposition.4.41": {"zh": "号码错误（非样本本人）", "en": "wrong number (not the sampled person)"},
+    "calls.disposition.4.70": {"zh": "非目标人群", "en": "not in the target population"},
+    "calls.callback.help": {
+        "zh": "仅在选择“约定回访”时填写受访者约定的时间（北京时间）。",
+        "en": "Only for a callback: the time the respondent named (Beijing time).",
+    },
+    "calls.callback.day": {"zh": "回访日期", "en": "Callback day"},
+    "calls.callback.time": {"zh": "回访时间", "en": "Callback time"},
+    "calls.questions.header": {"zh": "电话问卷", "en": "Phone questionnaire"},
+    "calls.questions.help": {
+        "zh": "逐题宣读题目和选项，“不了解”不读出，受访者主动表示不清楚时选择。完成访问须答完全部题目。",
+        "en": 'Read each question and its options; do not read out "don\'t know", choose it when the '
+        "respondent says so. A complete interview needs every question answered.",
+    },
+    "calls.consent": {"zh": "受访者同意录音", "en": "The respondent agreed to the recording"},
+    "calls.note": {"zh": "备注", "en": "Note"},
+    "calls.save": {"zh": "保存结果", "en": "Save the outcome"},
+    "calls.saved.closed": {"zh": "样本 {case} 已结案（{code}）。", "en": "Case {case} is closed ({code})."},
+    "calls.saved.callback": {
+        "zh": "已记录：样本 {case} 将于 {when} 回访。",
+        "en": "Saved: case {case} will be called back at {when}.",
+    },
+    "calls.saved.retry": {
+        "zh": "已记录：样本 {case} 将于 {when} 之后再拨。",
+        "en": "Saved: case {case} will be tried again after {when}.",
+    },
+    "calls.error.no_disposition": {"zh": "请先选择结果代码。", "en": "Choose a disposition first."},
+    "calls.error.unanswered": {
+        "zh": "完成访问须回答全部题目（可选“不了解”）。",
+        "en": 'A complete interview needs every question answered ("don\'t know" allowed).',
+    },
+    "calls.error.answers_without_interview": {
+        "zh": "只有“完成”或“部分完成”才能记录答案，请清除答案或更改结果代码。",
+        "en": "Answers go only with a complete or partial interview: clear them or change the disposition.",
+    },
+    "calls.error.denied": {"zh": "该样本未分配给您。", "en": "This case is not assigned to you."},
+    "calls.error.not_found": {"zh": "找不到该样本或通话。", "en": "The case or call was not found."},
+    "calls.error.refused": {
+        "zh": "未能保存：该样本可能已结案或访问已结束，请刷新后重试。",
+        "en": "Not saved: the case may be closed or fieldwork over; reload and try again.",
+    },
     # Fieldwork dashboard (app_pages/fieldwork.py)
     # @@fieldwork-messages@@
+    "fieldwork.title": {"zh": "访问进度与质量监控", "en": "Fieldwork progress and assurance"},
+    "fieldwork.intro": {
+        "zh": "第三方电话抽访的进度、AAPOR 应答率、访问员工作量和质量标记。督导可调配样本并记录复核结果；"
+        "组织部管理员只能查看。",
+        "en": "Progress of the contractor's phone survey, AAPOR outcome rates, callers' workload and "
+        "quality flags. Supervisors reassign cases and record back-checks; administrators only watch.",
+    },
+    "fieldwork.no_campaigns": {"zh": "还没有评议活动。", "en": "There is no campaign yet."},
+    "fieldwork.campaign": {"zh": "评议活动", "en": "Campaign"},
+    "fieldwork.contractor.header": {
+        "zh": "调查机构总体（{cases} 个样本）",
+        "en": "The contractor overall ({cases} cases)",
+    },
+    "fieldwork.rates.help": {
+        "zh": "按 AAPOR 标准定义计算（与 fieldwork.csv 同一算法）；"
+        "未结案样本按最近一次结果计，未拨打的计为 3.11。",
+        "en": "AAPOR Standard Definitions, computed as fieldwork.csv is; open cases count with their latest "
+        "outcome, cases never called as 3.11.",
+    },
+    "fieldwork.units.header": {"zh": "各单位进度", "en": "Progress per unit"},
+    "fieldwork.target.sample": {
+        "zh": "目标完成数取自抽样设计；设计未列出的单位取最低有效电话样本数（min_phone）。",
+        "en": "Targets come from the sample design; units it does not list use the minimum phone sample "
+        "(min_phone).",
+    },
+    "fieldwork.target.min_phone": {
+        "zh": "尚无抽样设计：目标完成数为最低有效电话样本数（min_phone）。",
+        "en": "No sample design yet: the target is the minimum phone sample (min_phone).",
+    },
+    "fieldwork.units.progress": {
+        "zh": "{name}：已完成 {done} / 目标 {target}",
+        "en": "{name}: {done} of {target} completed",
+    },
+    "fieldwork.col.unit": {"zh": "单位", "en": "Unit"},
+    "fieldwork.col.cases": {"zh": "样本", "en": "Cases"},
+    "fieldwork.col.called": {"zh": "已拨打", "en": "Called"},
+    "fieldwork.col.closed": {"zh": "已结案", "en": "Closed"},
+    "fieldwork.col.completes": {"zh": "完成", "en": "Completes"},
+    "fieldwork.col.target": {"zh": "目标", "en": "Target"},
+    "fieldwork.col.caller": {"zh": "访问员", "en": "Caller"},
+    "fieldwork.col.attempts": {"zh": "拨打次数", "en": "Calls"},
+    "fieldwork.col.per_hour": {"zh": "每小时拨打", "en": "Calls per hour"},
+    "fieldwork.col.short": {"zh": "过短访问", "en": "Too short"},
+    "fieldwork.col.top_share": {"zh": "最多选项占比", "en": "Top option share"},
+    "fieldwork.col.p_adjusted": {"zh": "校正 p 值", "en": "Adjusted p"},
+    "fieldwork.col.flag": {"zh": "标记", "en": "Flag"},
+    "fieldwork.col.case": {"zh": "样本", "en": "Case"},
+    "fieldwork.col.seconds": {"zh": "时长（秒）", "en": "Seconds"},
+    "fieldwork.col.min_seconds": {"zh": "最短合理时长（秒）", "en": "Shortest plausible (s)"},
+    "fieldwork.col.phone": {"zh": "号码", "en": "Number"},
+    "fieldwork.col.recording": {"zh": "录音", "en": "Recording"},
+    "fieldwork.col.outcome": {"zh": "复核结果", "en": "Back-check"},
+    "fieldwork.col.note": {"zh": "说明", "en": "Note"},
+    "fieldwork.callers.header": {"zh": "访问员", "en": "Callers"},
+    "fieldwork.callers.none": {
+        "zh": "还没有访问员参与本活动。",
+        "en": "No caller works on this campaign yet.",
+    },
+    "fieldwork.callers.help": {
+        "zh": "每位访问员的答案分布与其他访问员合并分布作卡方检验，按访谈内题目相关性校正，"
+        "并作 Holm 多重比较校正；"
+        "校正 p 值低于 {alpha} 的标记为异常。标记只提示需要复听录音，不能单独作为处理依据。",
+        "en": "Each caller's answer distribution is tested against all other callers' (chi-square, "
+        "corrected for answers within one interview and Holm-adjusted for the number of callers); an "
+        "adjusted p below {alpha} is flagged. A flag asks for listening to recordings, it proves nothing.",
+    },
+    "fieldwork.flag.outlier": {"zh": "答案分布异常", "en": "unusual answers"},
+    "fieldwork.flag.warning": {
+        "zh": "以下访问员的答案分布明显不同于其他访问员，请抽听录音：{callers}",
+        "en": "These callers' answers differ clearly from the others'; listen to their recordings: {callers}",
+    },
+    "fieldwork.hours.header": {"zh": "各时段拨打量（北京时间）", "en": "Calls by hour of day (Beijing time)"},
+    "fieldwork.hours.hour": {"zh": "时", "en": "Hour"},
+    "fieldwork.short.header": {"zh": "过短访问（{n} 个）", "en": "Interviews too short ({n})"},
+    "fieldwork.short.help": {
+        "zh": "完成访问的时长短于按每秒 4 字宣读开场白、题目、选项和结束语再加每题作答时间所需的最短时长。",
+        "en": "Completed interviews shorter than reading the introduction, questions, options and closing "
+        "at 4 characters a second plus time to answer each question.",
+    },
+    "fieldwork.assign.header": {"zh": "调配样本", "en": "Assign cases"},
+    "fieldwork.assign.no_callers": {"zh": "还没有访问员账号。", "en": "There are no callers yet."},
+    "fieldwork.assign.no_open": {"zh": "没有未结案的样本。", "en": "No open cases."},
+    "fieldwork.assign.case": {"zh": "样本", "en": "Case"},
+    "fieldwork.assign.case_option": {"zh": "{case} · {unit} · {caller}", "en": "{case} · {unit} · {caller}"},
+    "fieldwork.assign.nobody": {"zh": "未分配", "en": "unassigned"},
+    "fieldwork.assign.caller": {"zh": "分配给", "en": "Assign to"},
+    "fieldwork.assign.submit": {"zh": "分配", "en": "Assign"},
+    "fieldwork.assign.done": {
+        "zh": "样本 {case} 已分配给 {caller}。",
+        "en": "Case {case} now belongs to {caller}.",
+    },
+    "fieldwork.bulk.help": {
+        "zh": "批量分配：所选单位中尚未分配的样本轮流分给所选访问员。",
+        "en": "Bulk: the unassigned cases of the chosen units are dealt to the chosen callers in turn.",
+    },
+    "fieldwork.bulk.units": {"zh": "单位", "en": "Units"},
+    "fieldwork.bulk.callers": {"zh": "访问员", "en": "Callers"},
+    "fieldwork.bulk.submit": {"zh": "轮流分配", "en": "Deal in turn"},
+    "fieldwork.bulk.done": {"zh": "已分配 {n} 个样本。", "en": "{n} cases assigned."},
+    "fieldwork.backcheck.header": {"zh": "复核抽样", "en": "Back-check sample"},
+    "fieldwork.backcheck.help": {
+        "zh": "从已完成访问中按访问员分层随机抽取（每位访问员至少 1 个），抽样结果由种子决定、可重现；"
+        "督导复听录音或回拨核实后记录结果，记入操作日志。",
+        "en": "A random sample of completed interviews, stratified by caller (at least one each) and "
+        "reproducible from its seed; supervisors re-listen or call back and record the outcome, which "
+        "goes into the audit trail.",
+    },
+    "fieldwork.backcheck.rate": {"zh": "复核比例（%）", "en": "Share checked (%)"},
+    "fieldwork.backcheck.seed": {"zh": "随机种子", "en": "Seed"},
+    "fieldwork.backcheck.none": {"zh": "还没有完成的访问。", "en": "No completed interviews yet."},
+    "fieldwork.backcheck.confirmed": {"zh": "属实", "en": "confirmed"},
+    "fieldwork.backcheck.not_confirmed": {"zh": "不属实", "en": "not confirmed"},
+    "fieldwork.backcheck.case": {"zh": "复核样本", "en": "Case checked"},
+    "fieldwork.backcheck.result": {"zh": "复核结果", "en": "Result"},
+    "fieldwork.backcheck.note": {
+        "zh": "说明（不属实时必填）",
+        "en": "Note (required when not confirmed)",
+    },
+    "fieldwork.backcheck.submit": {"zh": "记录复核结果", "en": "Record the back-check"},
+    "fieldwork.backcheck.done": {
+        "zh": "样本 {case} 的复核结果已记录。",
+        "en": "Back-check of case {case} recorded.",
+    },
+    "fieldwork.error.denied": {"zh": "您无权进行此操作。", "en": "You may not do this."},
+    "fieldwork.error.not_found": {
+        "zh": "找不到所选的活动、样本或访问员。",
+        "en": "Campaign, case or caller not found.",
+    },
+    "fieldwork.error.refused": {
+        "zh": "操作未能完成：样本可能已结案、访问已结束，或缺少必填说明。",
+        "en": "Not done: the case may be closed, fieldwork over, or a required note missing.",
+    },
     # Telephony (services/telephony.py, webhooks)
     # @@telephony-messages@@
     "telephony.sms.header": {"zh": "短信邀请", "en": "Invitations by SMS"},
