@@ -88,7 +88,7 @@ from scoring.inputs import Answers, CampaignInputs
 from scoring.params import parse_campaign_toml
 from scoring.phone import disposition_class
 from services.campaigns import _results_snapshot
-from services.scoring import score_stored_campaign
+from services.scoring import freeze_bundle, score_stored_campaign
 
 CITY = "临江市"
 SERIES_CODE = "lj-shuangping"
@@ -1338,6 +1338,7 @@ def _score_stored(uow: UnitOfWork, say: Callable[[str], None]) -> list[str]:
         if campaign.status == CampaignStatus.final:
             # the snapshot in the publication service's own format, so that it verifies alike
             snapshot = _results_snapshot(uow, campaign, run)
+            bundle = freeze_bundle(uow, code)  # what the run scored: anyone can recompute it
             uow.session.add(
                 Publication(
                     campaign_id=campaign.id,
@@ -1346,6 +1347,8 @@ def _score_stored(uow: UnitOfWork, say: Callable[[str], None]) -> list[str]:
                     approved_by="admin2",
                     snapshot=snapshot,
                     snapshot_sha256=hashlib.sha256(snapshot).hexdigest(),
+                    bundle=bundle.data,
+                    bundle_sha256=bundle.sha256,
                     published_at=campaign.published_at,
                 )
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC
@@ -63,6 +65,7 @@ from services.permissions import CurrentUser
 from services.questionnaire import load_questionnaire
 from services.review import flag_responses
 from services.sampling import frame_summary, preview_design
+from services.scoring import input_sha256
 from survey.sampling import DesignParams
 from tests import conftest as dbconf
 
@@ -272,6 +275,14 @@ def test_every_campaign_is_scored_and_its_worst_list_is_the_next_years_history(s
             assert pub.snapshot and hashlib.sha256(pub.snapshot).hexdigest() == pub.snapshot_sha256
             snapshot = json.loads(pub.snapshot)
             assert snapshot["campaign"] == c.code and len(snapshot["results"]) == len(results)
+            # ... and the bundle the run scored, so the public can recompute it
+            assert pub.bundle and hashlib.sha256(pub.bundle).hexdigest() == pub.bundle_sha256
+            with zipfile.ZipFile(io.BytesIO(pub.bundle)) as archive:
+                files = {
+                    name.split("/", 1)[1]: hashlib.sha256(archive.read(name)).hexdigest()
+                    for name in archive.namelist()
+                }
+            assert input_sha256(files) == runs[0].input_sha256
         else:
             assert publications == []
         consecutive = {code for code, _, twice, _ in results if twice}
