@@ -18,6 +18,7 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from services import fieldwork
+from services.auth import set_caller_phone
 from services.errors import NotFound, ServiceError
 from services.permissions import Permission, PermissionDenied
 from survey.assurance import CALLBACK, CHINA_TZ, COMPLETE, DISPOSITION_CODES, disposition_option
@@ -62,6 +63,19 @@ st.caption(t("calls.intro", lang))
 flash = S.pop(FLASH, None)
 if flash:
     st.success(flash, icon=":material/task_alt:")
+
+with st.expander(t("calls.my_phone", lang), icon=":material/phone_in_talk:"):
+    # click-to-call rings this phone first, then joins the respondent
+    st.caption(t("calls.my_phone.help", lang))
+    with st.form("calls.my_phone.form", border=False):
+        my_phone = st.text_input(t("calls.my_phone.number", lang), max_chars=20, key="calls.my_phone.number")
+        if st.form_submit_button(t("calls.my_phone.save", lang)):
+            try:
+                shown = set_caller_phone(uow(), user, my_phone)
+            except ServiceError as exc:
+                st.error(t("calls.my_phone.refused", lang, reason=exc))
+            else:
+                st.success(t("calls.my_phone.saved", lang, phone=shown))
 
 try:
     queue = fieldwork.caller_queue(uow(), user)

@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=["admin", "supervisor", "caller", "liaison"])
     user.add_argument("--unit", metavar="UNIT_CODE", help="the unit of a liaison account")
     user.add_argument("--display-name", default="")
+    user.add_argument("--phone", help="a caller's own phone, rung first by click-to-call")
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     sub.add_parser("verify-audit", help="check the audit trail's SHA-256 chain; exit 1 if it is broken")
     imp = sub.add_parser(
@@ -99,6 +100,7 @@ def _create_user(args: argparse.Namespace) -> int:
             args.role,
             unit_code=args.unit,
             display_name=args.display_name,
+            phone=args.phone,
         )
     except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1840,6 +1840,7 @@ def fingerprint(uow: UnitOfWork) -> str:
 # Sign-in accounts of the demo city, one per role. The password is public (README):
 # these accounts exist only in a database that holds the demo, never in a real one.
 DEMO_PASSWORD = "linjiang-demo"
+DEMO_CALLER_PHONE = "13800138000"  # a number reserved for tests and examples in China
 DEMO_ACCOUNTS = (
     ("admin", "admin", "组织部管理员"),
     ("admin2", "admin", "组织部复核管理员"),
@@ -1884,6 +1885,8 @@ def create_demo_accounts(make_uow: Callable[[], UnitOfWork]) -> list[str]:
                 role,
                 unit_code=liaison_unit if role == "liaison" else None,
                 display_name=display,
+                # the demo caller's own phone, rung first by (simulated) click-to-call
+                phone=DEMO_CALLER_PHONE if role == "caller" else None,
             )
             made.append(username)
         except Refused:

@@ -22,8 +22,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 
 import config
-from db import audit
-from db.models import LoginSession, Role, Unit, User
+from db import audit, crypto
+from db.models import Caller, LoginSession, Role, Unit, User
 from db.uow import UnitOfWork
 from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
@@ -94,9 +94,17 @@ def create_user(
     *,
     unit_code: str | None = None,
     display_name: str = "",
+    phone: str | None = None,
 ) -> CurrentUser:
-    """Create an account (admins only). A liaison belongs to exactly one unit; no one else has one."""
+    """Create an account (admins only). A liaison belongs to exactly one unit; no one else has one.
+
+    A caller account also gets its interviewer record (``Caller``, code = username, or the
+    existing unlinked record of that code), which links its cases to it; ``phone`` is the
+    caller's own phone that click-to-call rings first (stored encrypted)."""
     actor = require(user, Permission.manage_users)
+    if phone and str(role) != Role.caller.value:
+        raise Refused("only caller accounts have a phone for click-to-call")
+    phone_e164 = caller_phone(phone) if phone else None
     try:
         role = Role(role)
     except ValueError:
@@ -131,9 +139,50 @@ def create_user(
         )
         session.add(account)
         session.flush()
+        if role == Role.caller:
+            caller = session.execute(select(Caller).where(Caller.code == username)).scalar()
+            if caller is None:
+                caller = Caller(code=username, name=display_name)
+                session.add(caller)
+            elif caller.user_id is not None:
+                raise Refused(f"interviewer code {username!r} belongs to another account")
+            caller.user_id = account.id
+            if phone_e164:
+                caller.phone_enc = crypto.encrypt(phone_e164)
         audit.record(uow, "user.create", "app_user", account.id, None, _user_snapshot(account, unit_code))
         uow.commit()
         return _as_current(account)
+
+
+def caller_phone(text: str) -> str:
+    """A caller's phone as E.164: a mainland mobile (138 0013 8000 → +8613800138000) or any
+    number already written with its country code (+44 20 7946 0000 → +442079460000)."""
+    cleaned = re.sub(r"[\s\-()]", "", text or "")
+    if re.fullmatch(r"\+[1-9]\d{6,14}", cleaned):
+        return cleaned
+    try:
+        return crypto.normalize_cn_mobile(cleaned)
+    except crypto.InvalidPhoneError:
+        raise Refused(
+            f"{crypto.mask_phone(text)} is not a phone number: give a mainland mobile number or +country code"
+        ) from None
+
+
+def set_caller_phone(uow: UnitOfWork, user: CurrentUser | None, phone: str) -> str:
+    """A caller sets the phone that click-to-call rings first; returns it masked."""
+    actor = require(user, Permission.record_calls)
+    phone_e164 = caller_phone(phone)
+    with uow:
+        uow.actor = actor.username
+        caller = uow.session.execute(select(Caller).where(Caller.user_id == actor.id)).scalar()
+        if caller is None:
+            raise NotFound(f"{actor.username} has no interviewer record; ask an administrator")
+        had = caller.phone_enc is not None
+        caller.phone_enc = crypto.encrypt(phone_e164)
+        # the number itself never enters the audit trail
+        audit.record(uow, "caller.phone", "caller", caller.code, {"phone_set": had}, {"phone_set": True})
+        uow.commit()
+    return crypto.mask_phone(phone_e164)
 
 
 def set_user_active(

@@ -808,6 +808,21 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     # Caller workstation (app_pages/calls.py)
     # @@calls-messages@@
+    "calls.my_phone": {"zh": "我的接听电话", "en": "My phone"},
+    "calls.my_phone.help": {
+        "zh": "点击“拨打”时，系统先呼叫这部电话，接通后再为您接通受访者，对方看到的是单位号码。",
+        "en": (
+            "Click-to-call rings this phone first, then connects the respondent, "
+            "who sees the agency's number."
+        ),
+    },
+    "calls.my_phone.number": {
+        "zh": "手机或座机（座机请带国家代码，如 +86 10 …）",
+        "en": "Mobile, or a line with its country code",
+    },
+    "calls.my_phone.save": {"zh": "保存", "en": "Save"},
+    "calls.my_phone.saved": {"zh": "已保存：{phone}", "en": "Saved: {phone}"},
+    "calls.my_phone.refused": {"zh": "未能保存：{reason}", "en": "Not saved: {reason}"},
     "calls.title": {"zh": "电话访问工作台", "en": "Call workstation"},
     "calls.intro": {
         "zh": "按队列逐个拨打分配给您的样本：到期的预约回访排在最前，其次是到期重拨，然后是新样本。"
@@ -1082,6 +1097,358 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     # @@indicators-messages@@
     # Scoring, review charts and publishing, staff (app_pages/scoring.py)
     # @@scoring-messages@@
+    "scoring.title": {"zh": "计分与发布", "en": "Scoring and publishing"},
+    "scoring.intro": {
+        "zh": (
+            "用离线计分程序的同一套代码为评议计分，审核排名、十佳十差、亮牌和不确定性，"
+            "再按流程提请发布：发布须由另一名管理员批准。"
+        ),
+        "en": (
+            "Score a campaign with the offline scorer's own code, review the ranking, "
+            "the lists, the cards and their uncertainty, then take the campaign through "
+            "its lifecycle: publishing needs a second admin's approval."
+        ),
+    },
+    "scoring.no_campaigns": {"zh": "还没有评议活动。", "en": "There are no campaigns yet."},
+    "scoring.campaign": {"zh": "评议活动", "en": "Campaign"},
+    "scoring.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
+    "scoring.status.draft": {"zh": "草稿", "en": "draft"},
+    "scoring.status.fieldwork": {"zh": "调查中", "en": "fieldwork"},
+    "scoring.status.scoring": {"zh": "计分中", "en": "scoring"},
+    "scoring.status.review": {"zh": "审核中", "en": "review"},
+    "scoring.status.published": {"zh": "公示中", "en": "published (notice period)"},
+    "scoring.status.final": {"zh": "已定案", "en": "final"},
+    "scoring.error.denied": {"zh": "您没有执行此操作的权限。", "en": "You may not do this."},
+    "scoring.error.frozen": {
+        "zh": "结果已发布，输入数据不能再更改。",
+        "en": "The results are published: the inputs can no longer change.",
+    },
+    "scoring.error.not_found": {
+        "zh": "找不到该评议活动或计分记录。",
+        "en": "No such campaign or scoring run.",
+    },
+    "scoring.error.refused": {"zh": "当前状态下不能执行此操作。", "en": "This step is not possible now."},
+    "scoring.reason.self_approval": {
+        "zh": "{user} 提请了本次发布，不能再由本人批准：发布须由另一名管理员批准。",
+        "en": (
+            "{user} requested this publication and cannot also approve it: publishing needs a second admin."
+        ),
+    },
+    "scoring.reason.no_request": {
+        "zh": "还没有管理员提请发布。",
+        "en": "No admin has requested publication yet.",
+    },
+    "scoring.reason.already_requested": {
+        "zh": "{user} 已提请发布，正等待另一名管理员批准。",
+        "en": "{user} has already requested publication; it waits for a second admin's approval.",
+    },
+    "scoring.reason.outdated_request": {
+        "zh": "提请发布后又重新计分了：请为新的计分结果重新提请发布。",
+        "en": "The campaign was scored again after the request: request publication of the new run.",
+    },
+    "scoring.reason.inputs_changed": {
+        "zh": "第 {run} 次计分之后输入数据有改动：请重新计分，再为新结果提请发布。",
+        "en": (
+            "The inputs changed after scoring run {run}: score again and request publication of the new run."
+        ),
+    },
+    "scoring.reason.notice": {"zh": "公示期到 {ends} 才结束。", "en": "The notice period runs until {ends}."},
+    "scoring.reason.appeals": {"zh": "还有 {n} 件申诉未处理。", "en": "{n} appeal(s) are still undecided."},
+    "scoring.reason.score_first": {
+        "zh": "进入计分阶段后还没有计分：请先计分。",
+        "en": "There is no scoring run since the campaign entered scoring: score it first.",
+    },
+    "scoring.reason.no_responses": {
+        "zh": "还没有收到任何问卷。",
+        "en": "The campaign has no survey responses.",
+    },
+    "scoring.reason.open_cases": {
+        "zh": "有 {n} 个电话样本已拨打但没有最终结果，请先结案（例如记为未接通）。",
+        "en": (
+            "{n} phone case(s) were called but have no final disposition; close them "
+            "(e.g. as non-contact) first."
+        ),
+    },
+    "scoring.reason.not_runnable": {
+        "zh": "评议活动处于“{status}”状态：只有调查中或计分中才能计分。",
+        "en": "The campaign is {status}: scoring runs during fieldwork or scoring only.",
+    },
+    "scoring.reason.wrong_status": {
+        "zh": "评议活动处于“{status}”状态，此步骤需要“{needed}”状态。",
+        "en": "The campaign is {status}; this step needs {needed}.",
+    },
+    "scoring.lifecycle.header": {"zh": "流程与发布", "en": "Lifecycle and publishing"},
+    "scoring.lifecycle.status": {"zh": "状态", "en": "Status"},
+    "scoring.lifecycle.latest_run": {"zh": "最新计分", "en": "Latest run"},
+    "scoring.lifecycle.notice_ends": {"zh": "公示期截止", "en": "Notice period ends"},
+    "scoring.lifecycle.open_appeals": {"zh": "待处理申诉", "en": "Open appeals"},
+    "scoring.lifecycle.requested": {
+        "zh": "{user} 已提请发布第 {run} 次计分结果，等待另一名管理员批准。",
+        "en": "{user} requested publication of run {run}; it waits for a second admin's approval.",
+    },
+    "scoring.lifecycle.no_steps": {
+        "zh": "当前状态下您没有可执行的流程步骤。",
+        "en": "There is no lifecycle step for you to take now.",
+    },
+    "scoring.publication.done": {
+        "zh": "已发布：第 {run} 次计分，由 {requested} 提请、{approved} 批准，发布时间 {at}。",
+        "en": "Published: run {run}, requested by {requested}, approved by {approved}, at {at}.",
+    },
+    "scoring.publication.snapshot": {"zh": "结果快照 SHA-256", "en": "Results snapshot SHA-256"},
+    "scoring.publication.bundle": {"zh": "数据包 SHA-256", "en": "Bundle SHA-256"},
+    "scoring.step.start_scoring": {"zh": "结束调查，开始计分", "en": "Close fieldwork, start scoring"},
+    "scoring.step.reopen_fieldwork": {"zh": "重新开放调查", "en": "Reopen fieldwork"},
+    "scoring.step.start_review": {"zh": "提交结果审核", "en": "Start review"},
+    "scoring.step.return_to_scoring": {"zh": "退回计分", "en": "Return to scoring"},
+    "scoring.step.request_publication": {"zh": "提请发布", "en": "Request publication"},
+    "scoring.step.approve_publication": {"zh": "批准发布", "en": "Approve publication"},
+    "scoring.step.finalize": {"zh": "公示期满，定案", "en": "Finalize"},
+    "scoring.confirm.start_scoring": {
+        "zh": "确定结束 {code} 的调查并开始计分吗？",
+        "en": "Close fieldwork of {code} and start scoring?",
+    },
+    "scoring.confirm.reopen_fieldwork": {
+        "zh": "确定重新开放 {code} 的调查吗？待批准的发布申请将撤销，之后须重新计分。",
+        "en": (
+            "Reopen fieldwork of {code}? A pending publication request lapses and the "
+            "campaign must be scored again."
+        ),
+    },
+    "scoring.confirm.start_review": {
+        "zh": "确定以最新计分结果进入审核吗？",
+        "en": "Start the review of {code} with its latest scoring run?",
+    },
+    "scoring.confirm.return_to_scoring": {
+        "zh": "确定把 {code} 退回计分吗？待批准的发布申请将撤销。",
+        "en": "Return {code} to scoring? A pending publication request lapses.",
+    },
+    "scoring.confirm.request_publication": {
+        "zh": "确定提请发布 {code} 的最新计分结果吗？须由另一名管理员批准。",
+        "en": "Request publication of the latest run of {code}? Another admin must approve it.",
+    },
+    "scoring.confirm.approve_publication": {
+        "zh": "确定批准发布 {code} 吗？结果将冻结并公示，公示期开始。",
+        "en": (
+            "Approve publication of {code}? The results are frozen and made public; the notice period starts."
+        ),
+    },
+    "scoring.confirm.finalize": {"zh": "确定将 {code} 定案吗？", "en": "Make the results of {code} final?"},
+    "scoring.confirm.yes": {"zh": "确认", "en": "Confirm"},
+    "scoring.confirm.no": {"zh": "取消", "en": "Cancel"},
+    "scoring.done.start_scoring": {
+        "zh": "{code} 已结束调查，进入计分。",
+        "en": "{code}: fieldwork closed, scoring started.",
+    },
+    "scoring.done.reopen_fieldwork": {"zh": "{code} 已重新开放调查。", "en": "{code}: fieldwork reopened."},
+    "scoring.done.start_review": {"zh": "{code} 已进入结果审核。", "en": "{code}: review started."},
+    "scoring.done.return_to_scoring": {"zh": "{code} 已退回计分。", "en": "{code}: returned to scoring."},
+    "scoring.done.request_publication": {
+        "zh": "已提请发布 {code}，等待另一名管理员批准。",
+        "en": "Publication of {code} requested; it waits for a second admin.",
+    },
+    "scoring.done.approve_publication": {
+        "zh": "{code} 已发布，公示期开始。",
+        "en": "{code} is published; the notice period has started.",
+    },
+    "scoring.done.finalize": {"zh": "{code} 已定案。", "en": "{code} is final."},
+    "scoring.run.header": {"zh": "计分", "en": "Scoring"},
+    "scoring.run.replicates": {"zh": "自助抽样次数", "en": "Bootstrap replicates"},
+    "scoring.run.replicates_help": {
+        "zh": "用于得分和排名区间、进入十佳/十差的概率；0 表示不计算不确定性。默认取评议方案的设置。",
+        "en": (
+            "For the score and rank intervals and the list probabilities; 0 computes "
+            "no uncertainty. The default is the campaign's setting."
+        ),
+    },
+    "scoring.run.help": {
+        "zh": (
+            "计分使用与离线计分程序（python -m scoring score）相同的代码，并记录输入数据包的 "
+            "SHA-256 和操作人。"
+        ),
+        "en": (
+            "Scoring runs the offline scorer's code (python -m scoring score) and records "
+            "the input bundle's SHA-256 and who ran it."
+        ),
+    },
+    "scoring.run.button": {"zh": "计分", "en": "Score"},
+    "scoring.run.running": {
+        "zh": "正在计分（{n} 次自助抽样）……",
+        "en": "Scoring ({n} bootstrap replicates)…",
+    },
+    "scoring.run.done": {
+        "zh": "第 {run} 次计分完成，输入 SHA-256：{sha}",
+        "en": "Scoring run {run} done; input SHA-256: {sha}",
+    },
+    "scoring.run.not_now": {
+        "zh": "评议活动处于“{status}”状态：只有调查中或计分中才能计分。",
+        "en": "The campaign is {status}: scoring runs during fieldwork or scoring only.",
+    },
+    "scoring.no_runs": {"zh": "还没有计分记录。", "en": "The campaign has not been scored yet."},
+    "scoring.run.choose": {"zh": "计分记录", "en": "Scoring run"},
+    "scoring.run.option": {
+        "zh": "第 {id} 次 · {at} · {by} · {n} 次抽样",
+        "en": "Run {id} · {at} · {by} · {n} replicates",
+    },
+    "scoring.run.meta": {
+        "zh": "方法版本 {version} · 随机种子 {seed} · 自助抽样 {n} 次",
+        "en": "Method version {version} · seed {seed} · {n} replicates",
+    },
+    "scoring.run.sha": {"zh": "本次计分的输入 SHA-256", "en": "This run's input SHA-256"},
+    "scoring.tab.lists": {"zh": "十佳十差", "en": "Best and worst"},
+    "scoring.tab.ranking": {"zh": "完整排名", "en": "Full ranking"},
+    "scoring.tab.cards": {"zh": "亮牌与连续不满意（{n}）", "en": "Cards and consecutive ({n})"},
+    "scoring.tab.ineligible": {"zh": "不参与排名（{n}）", "en": "Not ranked ({n})"},
+    "scoring.tab.funnel": {"zh": "漏斗图", "en": "Funnel plot"},
+    "scoring.tab.intervals": {"zh": "排名区间", "en": "Rank intervals"},
+    "scoring.tab.sensitivity": {"zh": "权重敏感性", "en": "Weight sensitivity"},
+    "scoring.no_uncertainty": {
+        "zh": "本次计分没有自助抽样，没有区间和概率。",
+        "en": "This run drew no bootstrap replicates: there are no intervals or probabilities.",
+    },
+    "scoring.lists.best": {"zh": "十佳（{n}）", "en": "Best ({n})"},
+    "scoring.lists.worst": {"zh": "十差（{n}）", "en": "Worst ({n})"},
+    "scoring.lists.empty": {"zh": "无", "en": "None"},
+    "scoring.lists.not_robust": {
+        "zh": (
+            "以下十差单位的排名证据不足（列入十差的概率低于 0.9）：{units}。可先延长调查、"
+            "补充样本，再确定名单。"
+        ),
+        "en": (
+            "These worst-list places are not robust (P(worst list) below 0.9): {units}. "
+            "Consider extending fieldwork before naming them."
+        ),
+    },
+    "scoring.not_robust": {"zh": "证据不足，建议补充调查", "en": "not robust: consider more fieldwork"},
+    "scoring.col.group": {"zh": "序列", "en": "Group"},
+    "scoring.col.rank": {"zh": "排名", "en": "Rank"},
+    "scoring.col.unit": {"zh": "单位", "en": "Unit"},
+    "scoring.col.final": {"zh": "综合得分", "en": "Score"},
+    "scoring.col.final_ci": {"zh": "得分区间", "en": "Score interval"},
+    "scoring.col.rank_ci": {"zh": "排名区间", "en": "Rank interval"},
+    "scoring.col.p_best": {"zh": "列入十佳概率", "en": "P(best list)"},
+    "scoring.col.p_worst": {"zh": "列入十差概率", "en": "P(worst list)"},
+    "scoring.col.p_worst_help": {
+        "zh": "自助抽样中该单位落入十差的比例；十差单位达到 0.9 才算稳健。",
+        "en": (
+            "Share of bootstrap replicates in which the unit falls in the worst list; "
+            "a worst-list place is robust at 0.9 or more."
+        ),
+    },
+    "scoring.col.list": {"zh": "名单", "en": "List"},
+    "scoring.col.grade": {"zh": "等次", "en": "Grade"},
+    "scoring.col.card": {"zh": "亮牌", "en": "Card"},
+    "scoring.col.note": {"zh": "说明", "en": "Note"},
+    "scoring.col.why": {"zh": "原因", "en": "Why"},
+    "scoring.col.head": {"zh": "主要负责人", "en": "Head"},
+    "scoring.col.reason": {"zh": "原因", "en": "Reason"},
+    "scoring.col.missing": {"zh": "还缺的调查", "en": "Fieldwork missing"},
+    "scoring.cards.header": {"zh": "红黄牌（{n}）", "en": "Red and yellow cards ({n})"},
+    "scoring.cards.veto": {"zh": "一票否决", "en": "vetoed"},
+    "scoring.cards.consecutive": {"zh": "连续两年不满意", "en": "unsatisfactory two years running"},
+    "scoring.cards.worst": {"zh": "列入十差", "en": "in the worst list"},
+    "scoring.consecutive.header": {
+        "zh": "连续不满意单位（{n}）",
+        "en": "Consecutive unsatisfactory units ({n})",
+    },
+    "scoring.consecutive.help": {
+        "zh": "按规定，连续不满意单位的主要负责人就地免职。",
+        "en": ("By the rules, the head of a unit unsatisfactory in consecutive years is removed from post."),
+    },
+    "scoring.ineligible.help": {
+        "zh": "参与排名至少需要 {survey} 份有效问卷和 {phone} 个成功电话访问（以及大数据指标）。",
+        "en": (
+            "A unit is ranked with at least {survey} valid survey answers and {phone} "
+            "complete phone interviews (and its big-data indicators)."
+        ),
+    },
+    "scoring.ineligible.none": {"zh": "所有单位都参与排名。", "en": "Every unit is ranked."},
+    "scoring.reason_code.few_survey": {"zh": "问卷不足", "en": "too few survey answers"},
+    "scoring.reason_code.few_phone": {"zh": "电话访问不足", "en": "too few phone interviews"},
+    "scoring.reason_code.no_bigdata": {"zh": "缺大数据指标", "en": "big-data indicators missing"},
+    "scoring.missing.survey": {
+        "zh": "问卷 {have} 份，需 {need} 份",
+        "en": "survey answers {have} of {need} needed",
+    },
+    "scoring.missing.phone": {
+        "zh": "电话成功访问 {have} 个，需 {need} 个",
+        "en": "phone completes {have} of {need}",
+    },
+    "scoring.missing.bigdata": {
+        "zh": "大数据指标不足一半权重",
+        "en": "big-data indicators cover less than half their weight",
+    },
+    "scoring.list_sep": {"zh": "；", "en": "; "},
+    "scoring.chart.group": {"zh": "序列", "en": "Group"},
+    "scoring.funnel.measure": {"zh": "指标", "en": "Measure"},
+    "scoring.funnel.measure.score": {"zh": "问卷得分", "en": "Survey score"},
+    "scoring.funnel.measure.satisfaction": {"zh": "问卷满意率（%）", "en": "Survey satisfaction (%)"},
+    "scoring.funnel.x": {"zh": "有效样本量", "en": "Effective sample size"},
+    "scoring.funnel.target": {"zh": "序列均值", "en": "Group mean"},
+    "scoring.funnel.limit95": {"zh": "95% 控制限", "en": "95% limits"},
+    "scoring.funnel.limit998": {"zh": "99.8% 控制限", "en": "99.8% limits"},
+    "scoring.funnel.other": {"zh": "其他", "en": "other"},
+    "scoring.funnel.help": {
+        "zh": (
+            "控制限 = 序列均值 ± z·σ/√n（z = 1.96 和 3.09），均值 {target:.1f}，单份问卷离散程度 "
+            "σ = {sd:.1f}，离散比 φ = {phi:.2f}。落在 99.8% 控制限之外的单位与均值的差异超出抽样误"
+            "差所能解释的范围。"
+        ),
+        "en": (
+            "Limits = group mean ± z·σ/√n (z = 1.96 and 3.09); mean {target:.1f}, spread "
+            "of one answer σ = {sd:.1f}, overdispersion φ = {phi:.2f}. A unit outside "
+            "the 99.8% limits differs from the mean by more than sampling noise explains."
+        ),
+    },
+    "scoring.funnel.outside": {"zh": "99.8% 控制限之外：{units}", "en": "Outside the 99.8% limits: {units}"},
+    "scoring.funnel.empty": {"zh": "该序列没有可作图的单位。", "en": "No unit of this group can be plotted."},
+    "scoring.inputs_changed": {
+        "zh": "注意：当前输入数据与本次计分的输入不同（SHA-256 不一致），以下分析基于当前数据。",
+        "en": (
+            "Note: the current inputs differ from this run's (another SHA-256); this "
+            "analysis uses the current inputs."
+        ),
+    },
+    "scoring.intervals.help": {
+        "zh": "每个单位的排名及其 95% 自助抽样区间；区间相互重叠的单位，名次差异可能只是抽样误差。",
+        "en": (
+            "Each unit's rank with its 95% bootstrap interval; units whose intervals "
+            "overlap may differ only by sampling noise."
+        ),
+    },
+    "scoring.intervals.low": {"zh": "区间下限", "en": "Interval low"},
+    "scoring.intervals.high": {"zh": "区间上限", "en": "Interval high"},
+    "scoring.sens.help": {
+        "zh": (
+            "把每项权重（问卷、电话、大数据）调整 ±5 和 ±10 个百分点，其余权重按比例缩放使总和为 "
+            "1，用当前数据重新计分（不抽样），看十佳十差名单如何变化。每种设置下都在名单上的单位为"
+            "“稳定”。"
+        ),
+        "en": (
+            "Each component weight (survey, phone, big data) is moved by ±5 and ±10 "
+            "points, the others rescaled to sum to 1, and the current inputs are scored "
+            "again (no bootstrap) to see how the lists change. A unit on a list in "
+            "every setting is stable."
+        ),
+    },
+    "scoring.sens.run": {"zh": "分析权重敏感性", "en": "Analyse weight sensitivity"},
+    "scoring.sens.running": {"zh": "正在按不同权重重新计分……", "en": "Scoring under other weights…"},
+    "scoring.sens.stable_best": {"zh": "稳定的十佳（{n}）", "en": "Stable best ({n})"},
+    "scoring.sens.stable_worst": {"zh": "稳定的十差（{n}）", "en": "Stable worst ({n})"},
+    "scoring.sens.setting": {"zh": "{component} {delta} 个百分点", "en": "{component} {delta} points"},
+    "scoring.sens.stable": {"zh": "稳定", "en": "stable"},
+    "scoring.sens.col.setting": {"zh": "设置", "en": "Setting"},
+    "scoring.sens.col.weights": {"zh": "权重", "en": "Weights"},
+    "scoring.sens.col.entered_best": {"zh": "进入十佳", "en": "Entered best"},
+    "scoring.sens.col.left_best": {"zh": "退出十佳", "en": "Left best"},
+    "scoring.sens.col.entered_worst": {"zh": "进入十差", "en": "Entered worst"},
+    "scoring.sens.col.left_worst": {"zh": "退出十差", "en": "Left worst"},
+    "scoring.sens.col.base": {"zh": "现名单", "en": "Current list"},
+    "scoring.sens.col.best": {"zh": "在十佳的设置数", "en": "Settings on best"},
+    "scoring.sens.col.worst": {"zh": "在十差的设置数", "en": "Settings on worst"},
+    "scoring.sens.col.stable": {"zh": "稳定性", "en": "Stability"},
+    "scoring.component.survey": {"zh": "问卷", "en": "survey"},
+    "scoring.component.phone": {"zh": "电话", "en": "phone"},
+    "scoring.component.bigdata": {"zh": "大数据", "en": "big data"},
     # Appeals, cards and rectification (app_pages/appeals.py, app_pages/rectification.py)
     # @@appeals-messages@@
     # Response review, staff (app_pages/review.py)

@@ -235,3 +235,26 @@ def test_cli_create_user_prompts_twice_and_refuses_a_mismatch(
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli.main(["create-user", "qian", "--role", "liaison", "--password-stdin"]) == 1
     assert "needs the code of its unit" in capsys.readouterr().err
+
+
+def test_a_caller_account_gets_its_interviewer_record_and_phone(make_uow: MakeUow) -> None:
+    from db import crypto
+    from db.models import Caller
+    from services.auth import CLI_OPERATOR, create_user, set_caller_phone
+
+    created = create_user(
+        make_uow(), CLI_OPERATOR, "li", PASSWORD, "caller", display_name="李", phone="138 0013 8000"
+    )
+    with make_uow() as uow:
+        caller = uow.session.execute(select(Caller).where(Caller.code == "li")).scalar_one()
+        assert caller.user_id == created.id and caller.name == "李"
+        assert caller.phone_enc and crypto.decrypt(caller.phone_enc) == "+8613800138000"
+
+    assert set_caller_phone(make_uow(), created, "+44 20 7946 0000") == crypto.mask_phone("+442079460000")
+    with pytest.raises(Refused, match="not a phone number"):
+        set_caller_phone(make_uow(), created, "12345")
+    with pytest.raises(Refused, match="only caller accounts"):
+        create_user(make_uow(), CLI_OPERATOR, "wang", PASSWORD, "admin", phone="13800138000")
+    with make_uow() as uow:
+        caller = uow.session.execute(select(Caller).where(Caller.code == "li")).scalar_one()
+        assert crypto.decrypt(caller.phone_enc) == "+442079460000"

@@ -34,6 +34,7 @@ from db.models import (
     Adjustment,
     AuditEntry,
     CallAttempt,
+    Caller,
     Campaign,
     CampaignSeries,
     CampaignStatus,
@@ -644,6 +645,10 @@ def test_demo_accounts_sign_in_with_each_role_and_are_created_once(demo_db: str)
     with make() as uow:
         liaison = uow.session.execute(select(User).where(User.username == "liaison")).scalar_one()
         assert liaison.unit_id is not None
+        # the demo caller can work cases: an interviewer record with a phone for click-to-call
+        caller_user = uow.session.execute(select(User).where(User.username == "caller")).scalar_one()
+        caller = uow.session.execute(select(Caller).where(Caller.user_id == caller_user.id)).scalar_one()
+        assert caller.phone_enc is not None
 
 
 def test_the_quality_check_finds_the_demo_s_own_problems_and_few_others(make_uow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
