@@ -669,7 +669,10 @@ def record_call_outcome(
             attempt = session.execute(select(CallAttempt).where(CallAttempt.call_sid == call_sid)).scalar()
             if attempt is None or attempt.case_id != case.id:
                 raise NotFound(f"no call {call_sid!r} on case {case_code}")
-            if attempt.disposition:
+            # The provider's status callback may already have noted a temporary outcome (no
+            # answer, busy): the caller confirms or corrects it (voicemail, not no answer) and
+            # the retry is scheduled here. A final outcome (an IVR complete) stands.
+            if attempt.disposition and _is_final(attempt.disposition):
                 raise Refused(f"the outcome of call {call_sid} is already recorded ({attempt.disposition})")
             attempt.caller_id = attempt.caller_id or caller.id
             if attempt.duration_seconds is None:
@@ -933,7 +936,8 @@ def _targets(uow: UnitOfWork, campaign: Campaign) -> tuple[dict[str, int], int, 
     units = (sample.design or {}).get("units") if sample is not None else None
     if isinstance(units, dict):
         for code, spec in units.items():
-            value = spec.get("target_completes") if isinstance(spec, dict) else None
+            # services.sampling writes "target" (completes wanted for the unit)
+            value = spec.get("target", spec.get("target_completes")) if isinstance(spec, dict) else None
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
                 per_unit[str(code)] = math.ceil(value)
     return per_unit, params.min_phone, "sample" if per_unit else "min_phone"
