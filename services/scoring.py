@@ -15,18 +15,36 @@ import io
 import math
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from db import audit
-from db.bundle_io import export_bundle, find_campaign
-from db.models import CampaignUnit, ScoringRun, Unit, UnitResult
+from db.bundle_io import UnknownCampaign, export_bundle, find_campaign
+from db.models import (
+    Appeal,
+    Campaign,
+    CampaignStatus,
+    CampaignUnit,
+    Publication,
+    ScoringRun,
+    Unit,
+    UnitResult,
+)
 from db.uow import UnitOfWork
-from scoring import load_bundle, score_campaign
+from scoring import BundleError, MethodParams, load_bundle, parse_campaign_toml, score_campaign
+from scoring.funnel import pooled_within_sd
+from scoring.items import response_scores
 from scoring.output import result_rows, summary
+from scoring.params import COMPONENTS
+from scoring.sensitivity import DEFAULT_STEPS, Sensitivity, weight_sensitivity
+from services.clock import as_utc
+from services.errors import NotFound, Refused
+from services.permissions import CurrentUser, Permission, require
 
 
 def input_sha256(file_sha256: dict[str, str]) -> str:
@@ -156,3 +174,290 @@ def _unit_result(run_id: int, unit_id: int, row: dict[str, str]) -> dict[str, An
         "consecutive_unsatisfactory": row["consecutive_unsatisfactory"] == "true",
         "row": dict(row),
     }
+
+
+# ---------------------------------------------------------------------------------------
+# The scoring page (app_pages/scoring.py): running the engine as a signed-in admin, reading
+# runs back, and analyses of the current inputs (funnel spread, weight sensitivity).
+# Every function checks Permission.score itself, so no page is trusted with the rule.
+
+# Scoring may run while fieldwork is open (a preview: which units still lack answers) and
+# in scoring; in review a new run would silently invalidate a publication request (the
+# way back is return_to_scoring), and a published result changes only through an appeal.
+RUNNABLE_STATUSES: Final = ("fieldwork", "scoring")
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One stored scoring run, without its results."""
+
+    id: int
+    created_at: datetime
+    created_by: str
+    method_version: str
+    input_sha256: str
+    replicates: int
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """A run's results.csv rows (in the order of units.csv) with the method's eligibility
+    thresholds and component weights (read from the campaign's current campaign.toml)."""
+
+    run: RunInfo
+    rows: tuple[dict[str, str], ...]
+    min_survey: int
+    min_phone: int
+    component_weights: dict[str, float]
+
+    @property
+    def uses_phone(self) -> bool:
+        return self.component_weights.get("phone", 0.0) > 0
+
+    @property
+    def uses_bigdata(self) -> bool:
+        return self.component_weights.get("bigdata", 0.0) > 0
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationInfo:
+    id: int
+    run_id: int
+    requested_by: str
+    approved_by: str | None
+    snapshot_sha256: str
+    bundle_sha256: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringState:
+    """Where a campaign stands for scoring and publishing."""
+
+    code: str
+    name: str
+    year: int
+    status: str
+    notice_days: int
+    notice_ends_at: datetime | None
+    default_replicates: int
+    latest_run_id: int | None
+    pending: PublicationInfo | None  # requested, waiting for a second admin
+    published: PublicationInfo | None  # the latest approved publication
+    open_appeals: int
+
+
+@dataclass(frozen=True, slots=True)
+class BundleAnalysis:
+    """Analyses of the campaign's current inputs: the pooled within-unit spread of survey
+    response scores (σ of the funnel plot) and the lists' sensitivity to the weights.
+    ``input_sha256`` tells whether these inputs are the ones a run scored."""
+
+    input_sha256: str
+    survey_sd: float
+    sensitivity: Sensitivity | None
+
+
+def _campaign(uow: UnitOfWork, campaign_code: str) -> Campaign:
+    """The campaign, or NotFound (a service error the pages know how to show)."""
+    try:
+        return find_campaign(uow, campaign_code)
+    except UnknownCampaign as exc:
+        raise NotFound(str(exc)) from exc
+
+
+def _run_info(run: ScoringRun) -> RunInfo:
+    return RunInfo(
+        id=run.id,
+        created_at=as_utc(run.created_at),
+        created_by=run.created_by,
+        method_version=run.method_version,
+        input_sha256=run.input_sha256,
+        replicates=run.replicates,
+        seed=run.seed,
+    )
+
+
+def _method_params(campaign: Campaign) -> MethodParams:
+    """The campaign's parameters; defaults where its campaign.toml is unreadable (the run
+    itself would have refused such a file)."""
+    _info, params, _defects = parse_campaign_toml(campaign.method_toml)
+    return params
+
+
+def _publication_info(p: Publication) -> PublicationInfo:
+    return PublicationInfo(
+        id=p.id,
+        run_id=p.run_id,
+        requested_by=p.requested_by,
+        approved_by=p.approved_by,
+        snapshot_sha256=p.snapshot_sha256,
+        bundle_sha256=p.bundle_sha256,
+        published_at=as_utc(p.published_at) if p.published_at else None,
+    )
+
+
+def scoring_campaigns(uow: UnitOfWork, user: CurrentUser | None) -> list[dict[str, Any]]:
+    """Every campaign, newest first: ``[{"code", "name", "year", "status"}]``."""
+    require(user, Permission.score)
+    with uow:
+        campaigns = uow.session.execute(
+            select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())
+        ).scalars()
+        return [
+            {"code": c.code, "name": c.name, "year": c.year, "status": CampaignStatus(c.status).value}
+            for c in campaigns
+        ]
+
+
+def scoring_state(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) -> ScoringState:
+    """The campaign's status, runs and publication, for the lifecycle buttons."""
+    require(user, Permission.score)
+    with uow:
+        session = uow.session
+        campaign = _campaign(uow, campaign_code)
+        latest = session.execute(
+            select(func.max(ScoringRun.id)).where(ScoringRun.campaign_id == campaign.id)
+        ).scalar()
+        publications = session.execute(
+            select(Publication).where(Publication.campaign_id == campaign.id).order_by(Publication.id.desc())
+        ).scalars()
+        pending = published = None
+        for p in publications:
+            if p.approved_by is None and pending is None:
+                pending = _publication_info(p)
+            elif p.approved_by is not None and published is None:
+                published = _publication_info(p)
+        open_appeals = session.execute(
+            select(func.count()).where(Appeal.campaign_id == campaign.id, Appeal.status == "open")
+        ).scalar()
+        return ScoringState(
+            code=campaign.code,
+            name=campaign.name,
+            year=campaign.year,
+            status=CampaignStatus(campaign.status).value,
+            notice_days=campaign.notice_days,
+            notice_ends_at=as_utc(campaign.notice_ends_at) if campaign.notice_ends_at else None,
+            default_replicates=_method_params(campaign).replicates,
+            latest_run_id=latest,
+            pending=pending,
+            published=published,
+            open_appeals=int(open_appeals or 0),
+        )
+
+
+def run_scoring(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, *, replicates: int | None = None
+) -> RunInfo:
+    """Score the campaign as ``user`` (:func:`score_stored_campaign`, audited under their
+    name) and commit. Only in fieldwork (a preview) or scoring.
+
+    Raises
+    ------
+    services.permissions.PermissionDenied
+        The user may not score.
+    services.errors.NotFound, services.errors.Refused
+        No such campaign; it is not in fieldwork or scoring; its data do not form a valid
+        bundle (the bundle's own defect messages are given).
+    """
+    actor = require(user, Permission.score)
+    with uow:
+        uow.actor = actor.username
+        campaign = _campaign(uow, campaign_code)
+        status = CampaignStatus(campaign.status).value
+        if status not in RUNNABLE_STATUSES:
+            raise Refused(
+                f"cannot score campaign {campaign.code}: it is {status}, scoring runs in "
+                f"{' or '.join(RUNNABLE_STATUSES)}"
+            )
+        try:
+            run = score_stored_campaign(uow, campaign_code, replicates=replicates)
+        except BundleError as exc:
+            raise Refused(f"cannot score campaign {campaign.code}: {exc}") from exc
+        info = _run_info(run)
+        uow.commit()
+        return info
+
+
+def list_runs(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) -> list[RunInfo]:
+    """The campaign's scoring runs, newest first."""
+    require(user, Permission.score)
+    with uow:
+        campaign = _campaign(uow, campaign_code)
+        runs = uow.session.execute(
+            select(ScoringRun).where(ScoringRun.campaign_id == campaign.id).order_by(ScoringRun.id.desc())
+        ).scalars()
+        return [_run_info(r) for r in runs]
+
+
+def run_rows(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, run_id: int | None = None
+) -> RunView | None:
+    """The results of run ``run_id`` (default: the latest) of the campaign; None when it
+    has no run. NotFound for a run of another campaign."""
+    require(user, Permission.score)
+    with uow:
+        session = uow.session
+        campaign = _campaign(uow, campaign_code)
+        query = select(ScoringRun).where(ScoringRun.campaign_id == campaign.id)
+        query = (
+            query.where(ScoringRun.id == run_id)
+            if run_id is not None
+            else query.order_by(ScoringRun.id.desc()).limit(1)
+        )
+        run = session.execute(query).scalar()
+        if run is None:
+            if run_id is None:
+                return None
+            raise NotFound(f"campaign {campaign_code} has no scoring run {run_id}")
+        rows = session.execute(
+            select(UnitResult.row)
+            .join(
+                CampaignUnit,
+                (CampaignUnit.unit_id == UnitResult.unit_id) & (CampaignUnit.campaign_id == campaign.id),
+            )
+            .where(UnitResult.run_id == run.id)
+            .order_by(CampaignUnit.position)
+        ).scalars()
+        params = _method_params(campaign)
+        return RunView(
+            run=_run_info(run),
+            rows=tuple({k: "" if v is None else str(v) for k, v in row.items()} for row in rows),
+            min_survey=params.min_survey,
+            min_phone=params.min_phone,
+            component_weights={c: float(params.component_weights.get(c, 0.0)) for c in COMPONENTS},
+        )
+
+
+def analyse_inputs(
+    uow: UnitOfWork,
+    user: CurrentUser | None,
+    campaign_code: str,
+    *,
+    sensitivity_steps: Sequence[float] | None = DEFAULT_STEPS,
+) -> BundleAnalysis:
+    """Export the campaign's current inputs as a bundle and analyse them with the scoring
+    package's pure functions: the funnel plot's σ (:func:`scoring.funnel.pooled_within_sd`
+    over the valid survey responses) and, unless ``sensitivity_steps`` is None, the
+    lists' weight sensitivity (:func:`scoring.sensitivity.weight_sensitivity`)."""
+    require(user, Permission.score)
+    with uow:
+        _campaign(uow, campaign_code)
+        with tempfile.TemporaryDirectory(prefix="scoring-analysis-") as tmp:
+            folder = Path(tmp) / "bundle"
+            export_bundle(uow, campaign_code, folder)
+            try:
+                bundle = load_bundle(folder)
+            except BundleError as exc:
+                raise Refused(f"cannot analyse campaign {campaign_code}: {exc}") from exc
+    inputs = bundle.inputs
+    responses = response_scores(inputs.survey_answers, inputs.response_unit.shape[0])
+    valid = inputs.response_valid_status & responses.has_score
+    spread = pooled_within_sd(responses.score, inputs.response_unit, valid, inputs.n_units)
+    analysis = (
+        None
+        if sensitivity_steps is None
+        else weight_sensitivity(inputs, bundle.params, year=bundle.info.year, steps=sensitivity_steps)
+    )
+    return BundleAnalysis(input_sha256(bundle.file_sha256), spread, analysis)

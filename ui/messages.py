@@ -1095,6 +1095,334 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     # Indicators, overdue cases, adjustments, bulletin (app_pages/indicators.py, adjustments.py, bulletin.py)
     # @@indicators-messages@@
+    "indicators.title": {"zh": "大数据指标", "en": "Big-data indicators"},
+    "indicators.intro": {
+        "zh": (
+            "定义评议的大数据指标，导入其他系统导出的指标数据（CSV 或 XLSX），逐件登记超时办结件并办理容错免"
+            "责。冻结日期之后，任何数值变更都须填写更正理由，并连同变更前后的数值记入操作日志。"
+        ),
+        "en": (
+            "Define the appraisal's big-data indicators, import their values from other systems' exports "
+            "(CSV or XLSX), and keep overdue approvals case by case with their fault-tolerance exemptions. "
+            "After an indicator's freeze date every change needs a correction reason and is logged with its "
+            "value before and after."
+        ),
+    },
+    "indicators.no_campaigns": {"zh": "还没有评议活动。", "en": "There is no appraisal yet."},
+    "indicators.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "indicators.frozen_campaign": {
+        "zh": "该评议结果已公示，指标数据不能再修改，以下仅供查看。",
+        "en": (
+            "This appraisal's result is published: its indicators can no longer change and are shown "
+            "read-only."
+        ),
+    },
+    "indicators.error": {"zh": "操作未完成：{detail}", "en": "Not done: {detail}"},
+    "indicators.none": {"zh": "尚未定义指标。", "en": "No indicator is defined yet."},
+    "indicators.tab.definitions": {"zh": "指标定义", "en": "Definitions"},
+    "indicators.tab.values": {"zh": "指标数据", "en": "Values"},
+    "indicators.tab.cases": {"zh": "超时办结与容错免责", "en": "Overdue cases and exemptions"},
+    "indicators.direction.higher": {"zh": "越高越好", "en": "Higher is better"},
+    "indicators.direction.lower": {"zh": "越低越好", "en": "Lower is better"},
+    "indicators.method.minmax": {"zh": "极差标准化", "en": "Min-max"},
+    "indicators.method.target": {"zh": "目标值法", "en": "Floor and target"},
+    "indicators.col.code": {"zh": "指标代码", "en": "Code"},
+    "indicators.col.name": {"zh": "指标名称", "en": "Name"},
+    "indicators.col.direction": {"zh": "方向", "en": "Direction"},
+    "indicators.col.weight": {"zh": "权重", "en": "Weight"},
+    "indicators.col.method": {"zh": "计分方法", "en": "Method"},
+    "indicators.col.floor": {"zh": "起评值", "en": "Floor"},
+    "indicators.col.target": {"zh": "目标值", "en": "Target"},
+    "indicators.col.source": {"zh": "数据来源系统", "en": "Source system"},
+    "indicators.col.freeze": {"zh": "冻结日期", "en": "Freeze date"},
+    "indicators.col.frozen": {"zh": "已冻结", "en": "Frozen"},
+    "indicators.col.values": {"zh": "数据条数", "en": "Values"},
+    "indicators.col.unit_code": {"zh": "单位编码", "en": "Unit code"},
+    "indicators.col.unit_name": {"zh": "被评议单位", "en": "Unit"},
+    "indicators.col.value": {"zh": "数值", "en": "Value"},
+    "indicators.col.file": {"zh": "文件", "en": "File"},
+    "indicators.col.line": {"zh": "行", "en": "Line"},
+    "indicators.col.column": {"zh": "列", "en": "Column"},
+    "indicators.col.message": {"zh": "问题", "en": "Problem"},
+    "indicators.col.case": {"zh": "办件编号", "en": "Case number"},
+    "indicators.col.promised": {"zh": "承诺办结时间", "en": "Promised by"},
+    "indicators.col.completed": {"zh": "实际办结时间", "en": "Completed at"},
+    "indicators.col.hours": {"zh": "超时（小时）", "en": "Hours late"},
+    "indicators.col.exempt": {"zh": "已免责", "en": "Exempt"},
+    "indicators.col.exempt_reason": {"zh": "免责理由", "en": "Exemption reason"},
+    "indicators.col.exempted_by": {"zh": "办理人", "en": "Granted by"},
+    "indicators.form.header": {"zh": "新增或修改指标", "en": "Add or change an indicator"},
+    "indicators.form.help": {
+        "zh": (
+            "填写已有指标代码即修改该指标；目标值法须填写起评值和目标值（越低越好的指标起评值高于目标值）。"
+        ),
+        "en": (
+            "An existing code changes that indicator. The target method needs a floor and a target (for a "
+            "lower-is-better indicator the floor lies above the target)."
+        ),
+    },
+    "indicators.form.has_freeze": {"zh": "设定冻结日期", "en": "Set a freeze date"},
+    "indicators.form.save": {"zh": "保存指标", "en": "Save indicator"},
+    "indicators.form.created": {"zh": "已新增指标 {code}。", "en": "Indicator {code} added."},
+    "indicators.form.updated": {"zh": "已修改指标 {code}。", "en": "Indicator {code} changed."},
+    "indicators.values.indicator": {"zh": "指标", "en": "Indicator"},
+    "indicators.values.frozen": {
+        "zh": "该指标已于 {date} 冻结：任何数值变更都须填写更正理由，并记入操作日志。",
+        "en": "This indicator was frozen on {date}: every change needs a correction reason and is logged.",
+    },
+    "indicators.values.freeze_on": {
+        "zh": "该指标将于 {date} 之后冻结。",
+        "en": "This indicator freezes after {date}.",
+    },
+    "indicators.import.header": {"zh": "导入指标数据", "en": "Import values"},
+    "indicators.import.help": {
+        "zh": (
+            "CSV（UTF-8、GBK 或 GB18030 编码）或 XLSX 文件，列为 unit_id（或 unit_name）、indicator_id 和 val"
+            "ue；没有 indicator_id 列时全部计入所选指标 {code}。文件有任何问题则整份不导入，并列出文件、行和"
+            "列。"
+        ),
+        "en": (
+            "A CSV (UTF-8, GBK or GB18030) or XLSX file with columns unit_id (or unit_name), indicator_id "
+            "and value; without an indicator_id column every row is a value of the chosen indicator {code}. "
+            "A file with any defect is not imported at all; each defect is listed with file, line and column."
+        ),
+    },
+    "indicators.import.file": {"zh": "选择文件", "en": "Choose a file"},
+    "indicators.import.reason": {
+        "zh": "更正理由（冻结日期之后必填）",
+        "en": "Correction reason (required after the freeze date)",
+    },
+    "indicators.import.run": {"zh": "导入", "en": "Import"},
+    "indicators.import.no_file": {"zh": "请先选择文件。", "en": "Choose a file first."},
+    "indicators.import.rejected": {
+        "zh": "文件未导入：发现 {n} 处问题，请修改后重新导入。",
+        "en": "The file was not imported: {n} problem(s) found. Fix them and import it again.",
+    },
+    "indicators.import.done": {
+        "zh": "已导入 {rows} 行：新增 {added} 个数值，修改 {changed} 个，{unchanged} 个未变。",
+        "en": "{rows} rows imported: {added} values added, {changed} changed, {unchanged} unchanged.",
+    },
+    "indicators.edit.header": {"zh": "修改单个数值", "en": "Change one value"},
+    "indicators.edit.help": {
+        "zh": "数值留空即删除该单位的数据。冻结日期之后须填写更正理由。",
+        "en": (
+            "Leave the value empty to remove the unit's value. After the freeze date give a correction "
+            "reason."
+        ),
+    },
+    "indicators.edit.reason": {"zh": "更正理由", "en": "Correction reason"},
+    "indicators.edit.save": {"zh": "保存数值", "en": "Save value"},
+    "indicators.edit.no_unit": {"zh": "请先选择。", "en": "Choose one first."},
+    "indicators.edit.done": {
+        "zh": "已修改单位 {unit} 的数值。",
+        "en": "The value of unit {unit} was changed.",
+    },
+    "indicators.edit.unchanged": {"zh": "数值未变。", "en": "The value is unchanged."},
+    "indicators.cases.intro": {
+        "zh": (
+            "网上审批超时办结件逐件登记；对符合条件的办件可予容错免责（须写明理由）。超时办结指标按单位统计未"
+            "免责的办件数，越少越好。"
+        ),
+        "en": (
+            "Overdue online approvals are kept case by case; a case may be exempted (fault tolerance) with a "
+            "reason. The overtime indicator counts each unit's cases not exempted; fewer is better."
+        ),
+    },
+    "indicators.cases.total": {"zh": "超时办件", "en": "Overdue cases"},
+    "indicators.cases.exempt": {"zh": "已免责", "en": "Exempted"},
+    "indicators.cases.counted": {"zh": "计入指标", "en": "Counted"},
+    "indicators.cases.import_header": {"zh": "导入超时办件", "en": "Import overdue cases"},
+    "indicators.cases.import_help": {
+        "zh": (
+            "CSV 或 XLSX 文件，列为 unit_id（或 unit_name）、case_number、promised_at、completed_at，可选 sou"
+            "rce_system；时间未注明时区的按北京时间。已导入的相同办件再次导入时跳过。"
+        ),
+        "en": (
+            "A CSV or XLSX file with columns unit_id (or unit_name), case_number, promised_at, completed_at "
+            "and optionally source_system; times without a zone are Beijing time. Cases already imported "
+            "with the same data are skipped."
+        ),
+    },
+    "indicators.cases.import_run": {"zh": "导入办件", "en": "Import cases"},
+    "indicators.cases.imported": {
+        "zh": "已导入 {added} 件超时办件，{unchanged} 件此前已导入。",
+        "en": "{added} overdue cases imported; {unchanged} were already there.",
+    },
+    "indicators.exempt.header": {"zh": "容错免责", "en": "Fault-tolerance exemption"},
+    "indicators.exempt.help": {
+        "zh": (
+            "每次免责只针对一件办件，理由记入办件和操作日志。“客观原因且超时不足24小时”仅适用于超时不足24小时"
+            "的办件。"
+        ),
+        "en": (
+            "An exemption covers one case; its reason is kept with the case and in the audit trail. The "
+            "common ground (objective causes and less than 24 hours late) applies only to cases under 24 "
+            "hours late."
+        ),
+    },
+    "indicators.exempt.option": {
+        "zh": "{case} · {unit} · 超时 {hours} 小时",
+        "en": "{case} · {unit} · {hours} hours late",
+    },
+    "indicators.exempt.ground": {"zh": "免责理由", "en": "Ground"},
+    "indicators.exempt.other": {"zh": "其他理由（请填写）", "en": "Another reason (write it below)"},
+    "indicators.exempt.reason": {"zh": "其他理由", "en": "Other reason"},
+    "indicators.exempt.reason_required": {
+        "zh": "请写明免责理由。",
+        "en": "Write the reason for the exemption.",
+    },
+    "indicators.exempt.run": {"zh": "给予免责", "en": "Grant exemption"},
+    "indicators.exempt.done": {"zh": "办件 {case} 已免责。", "en": "Case {case} is exempt."},
+    "indicators.compute.header": {"zh": "计算超时办结指标", "en": "Compute the overtime indicator"},
+    "indicators.compute.no_indicator": {
+        "zh": "请先定义一个“越低越好”的指标（如 overtime）。",
+        "en": "First define a lower-is-better indicator (such as overtime).",
+    },
+    "indicators.compute.help": {
+        "zh": "按单位统计未免责的超时办件数，写入所选指标；没有超时办件的单位记为 0。",
+        "en": (
+            "Counts each unit's overdue cases not exempted into the chosen indicator; a unit without any "
+            "gets 0."
+        ),
+    },
+    "indicators.compute.run": {"zh": "计算并写入", "en": "Compute and store"},
+    "indicators.compute.done": {
+        "zh": "指标 {code} 已按 {units} 个单位计算，{changed} 个数值有变化。",
+        "en": "Indicator {code} computed for {units} units; {changed} values changed.",
+    },
+    "adjustments.title": {"zh": "加分、扣分与一票否决", "en": "Bonus, deductions and vetoes"},
+    "adjustments.intro": {
+        "zh": (
+            "录入加分（完成拼搏目标）、扣分（查实的不作为问题）和一票否决，每项须写明理由并附证明材料。已录入"
+            "的项目不能修改，只能填写理由后撤销；所有操作记入操作日志。"
+        ),
+        "en": (
+            "Enter bonus points (a striving target met), deductions (a verified case of inaction) and "
+            "vetoes, each with a reason and an evidence document. An entry is never edited, only removed "
+            "with a reason; everything is logged."
+        ),
+    },
+    "adjustments.no_campaigns": {"zh": "还没有评议活动。", "en": "There is no appraisal yet."},
+    "adjustments.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "adjustments.frozen_campaign": {
+        "zh": "该评议结果已公示，加减分不能再修改，以下仅供查看。",
+        "en": (
+            "This appraisal's result is published: adjustments can no longer change and are shown read-only."
+        ),
+    },
+    "adjustments.error": {"zh": "操作未完成：{detail}", "en": "Not done: {detail}"},
+    "adjustments.caps": {
+        "zh": "按评议办法，每个单位最多加 {bonus} 分、扣 {deduction} 分；单项分值不得超过上限。",
+        "en": (
+            "By the method a unit gains at most {bonus} bonus points and loses at most {deduction}; no entry "
+            "may exceed its cap."
+        ),
+    },
+    "adjustments.kind.bonus": {"zh": "加分", "en": "Bonus"},
+    "adjustments.kind.deduction": {"zh": "扣分", "en": "Deduction"},
+    "adjustments.kind.veto": {"zh": "一票否决", "en": "Veto"},
+    "adjustments.col.id": {"zh": "编号", "en": "No."},
+    "adjustments.col.unit": {"zh": "被评议单位", "en": "Unit"},
+    "adjustments.col.kind": {"zh": "类别", "en": "Kind"},
+    "adjustments.col.points": {"zh": "分值", "en": "Points"},
+    "adjustments.col.reason": {"zh": "理由", "en": "Reason"},
+    "adjustments.col.evidence": {"zh": "证明材料", "en": "Evidence"},
+    "adjustments.col.size": {"zh": "大小", "en": "Size"},
+    "adjustments.col.bonus": {"zh": "加分合计", "en": "Bonus entered"},
+    "adjustments.col.bonus_applied": {"zh": "计入加分", "en": "Bonus applied"},
+    "adjustments.col.deduction": {"zh": "扣分合计", "en": "Deductions entered"},
+    "adjustments.col.deduction_applied": {"zh": "计入扣分", "en": "Deductions applied"},
+    "adjustments.col.veto": {"zh": "一票否决", "en": "Vetoed"},
+    "adjustments.form.header": {"zh": "录入", "en": "Enter an adjustment"},
+    "adjustments.form.points_help": {
+        "zh": "加分、扣分须为正数；一票否决不填分值。",
+        "en": "Bonus and deduction points are positive; a veto has none.",
+    },
+    "adjustments.form.evidence": {
+        "zh": "证明材料（不超过 {mb} MB）",
+        "en": "Evidence document (at most {mb} MB)",
+    },
+    "adjustments.form.add": {"zh": "录入", "en": "Enter"},
+    "adjustments.form.no_unit": {"zh": "请先选择单位。", "en": "Choose a unit first."},
+    "adjustments.form.reason_required": {"zh": "请写明理由。", "en": "Write the reason."},
+    "adjustments.form.evidence_required": {
+        "zh": "请上传证明材料（决定文件、查实的案件材料等）。",
+        "en": "Attach the evidence document (the decision, the verified case file).",
+    },
+    "adjustments.form.too_large": {
+        "zh": "证明材料为 {size} MB，超过 {mb} MB 上限，请上传较小的扫描件或摘录。",
+        "en": "The evidence is {size} MB, over the {mb} MB limit: upload a smaller scan or an extract.",
+    },
+    "adjustments.form.added": {"zh": "已为 {unit} 录入。", "en": "Entered for {unit}."},
+    "adjustments.list.header": {"zh": "已录入", "en": "Entered"},
+    "adjustments.list.empty": {"zh": "尚未录入加减分或一票否决。", "en": "No adjustment entered yet."},
+    "adjustments.totals.header": {"zh": "各单位合计（按上限计入）", "en": "Per unit, with the caps applied"},
+    "adjustments.choose": {"zh": "选择一项", "en": "Choose an entry"},
+    "adjustments.option": {
+        "zh": "#{id} · {unit} · {kind} {points}",
+        "en": "#{id} · {unit} · {kind} {points}",
+    },
+    "adjustments.download": {"zh": "下载证明材料 {name}", "en": "Download evidence {name}"},
+    "adjustments.remove.reason": {"zh": "撤销理由", "en": "Reason for removal"},
+    "adjustments.remove.run": {"zh": "撤销该项", "en": "Remove entry"},
+    "adjustments.remove.reason_required": {
+        "zh": "请写明撤销理由。",
+        "en": "Write the reason for the removal.",
+    },
+    "adjustments.remove.done": {"zh": "已撤销第 {id} 项。", "en": "Entry {id} removed."},
+    "bulletin.title": {"zh": "评议通报", "en": "Fieldwork bulletin"},
+    "bulletin.intro": {
+        "zh": "评议期间按周或按月通报：各评议主体中不满意评价最多的单位（评分低于 {below} 分的回答）。",
+        "en": (
+            "Weekly or monthly during fieldwork: per respondent group, the units with the most dissatisfied "
+            "answers (answers scored below {below})."
+        ),
+    },
+    "bulletin.none": {"zh": "目前没有公开的评议通报。", "en": "No bulletin is public at the moment."},
+    "bulletin.error": {"zh": "无法显示通报：{detail}", "en": "The bulletin cannot be shown: {detail}"},
+    "bulletin.campaign": {"zh": "评议活动", "en": "Appraisal"},
+    "bulletin.public": {"zh": "向公众公开通报", "en": "Show the bulletin to the public"},
+    "bulletin.public_help": {"zh": "关闭时仅管理员可见。", "en": "When off, only administrators see it."},
+    "bulletin.public_on": {"zh": "通报已向公众公开。", "en": "The bulletin is now public."},
+    "bulletin.public_off": {
+        "zh": "通报已改为仅管理员可见。",
+        "en": "The bulletin is now for administrators only.",
+    },
+    "bulletin.period": {"zh": "通报周期", "en": "Period"},
+    "bulletin.period.week": {"zh": "按周", "en": "Week"},
+    "bulletin.period.month": {"zh": "按月", "en": "Month"},
+    "bulletin.period.range": {"zh": "自选日期", "en": "Date range"},
+    "bulletin.anchor": {"zh": "所在日期", "en": "Any day of the period"},
+    "bulletin.range": {"zh": "起止日期", "en": "From and to"},
+    "bulletin.range_incomplete": {"zh": "请选择起止日期。", "en": "Choose the first and the last day."},
+    "bulletin.min_answers": {"zh": "最少回答数", "en": "Minimum answers"},
+    "bulletin.min_answers_help": {
+        "zh": "回答数少于此数的单位不列入通报，以免个别评价左右排名。",
+        "en": "Units with fewer scored answers are left out, so a handful of answers cannot top the list.",
+    },
+    "bulletin.heading": {"zh": "{name}：{start} 至 {end}", "en": "{name}: {start} to {end}"},
+    "bulletin.definition": {
+        "zh": (
+            "统计期内有效问卷中，评分低于 {below} 分的回答（即“不满意”）计为不满意评价；“不了解”不计入。占比"
+            "为不满意评价占有效评分回答的比例；有效评分回答不少于 {n} 个的单位方列入，按不满意评价数排序。"
+        ),
+        "en": (
+            "Among the counted responses of the period, an answer scored below {below} (dissatisfied) counts "
+            "as a dissatisfied answer; don't-know answers are not counted. The share is of the scored "
+            "answers; units with at least {n} scored answers are listed, by the number of dissatisfied "
+            "answers."
+        ),
+    },
+    "bulletin.responses": {"zh": "本期有效问卷 {n} 份", "en": "{n} counted responses in the period"},
+    "bulletin.no_rows": {
+        "zh": "本期没有达到最少回答数且有不满意评价的单位。",
+        "en": "No unit with enough answers had a dissatisfied answer in the period.",
+    },
+    "bulletin.col.rank": {"zh": "序号", "en": "No."},
+    "bulletin.col.unit": {"zh": "单位", "en": "Unit"},
+    "bulletin.col.dissatisfied": {"zh": "不满意评价", "en": "Dissatisfied answers"},
+    "bulletin.col.scored": {"zh": "有效评分回答", "en": "Scored answers"},
+    "bulletin.col.share": {"zh": "不满意占比", "en": "Share dissatisfied"},
     # Scoring, review charts and publishing, staff (app_pages/scoring.py)
     # @@scoring-messages@@
     "scoring.title": {"zh": "计分与发布", "en": "Scoring and publishing"},
@@ -1451,6 +1779,299 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "scoring.component.bigdata": {"zh": "大数据", "en": "big data"},
     # Appeals, cards and rectification (app_pages/appeals.py, app_pages/rectification.py)
     # @@appeals-messages@@
+    "appeals.title": {"zh": "申诉", "en": "Appeals"},
+    "appeals.intro": {
+        "zh": (
+            "公示期内，单位联络员可就本单位的评议结果、某份问卷或某项大数据指标值提出申诉，并附理由和证明材料；"
+            "管理员逐件审核决定，每项决定均记入操作日志。申诉成立的，更正相应数据后重新计分并重新公示。"
+        ),
+        "en": (
+            "During the notice period a unit's liaison may appeal against the unit's result, one response "
+            "or one indicator value, with reasons and evidence; admins decide each appeal, and every "
+            "decision is logged. An upheld appeal corrects the data, re-scores the campaign and "
+            "republishes the result."
+        ),
+    },
+    "appeals.no_campaigns": {
+        "zh": "目前没有已公示的评议活动。",
+        "en": "No campaign has published results yet.",
+    },
+    "appeals.campaign": {"zh": "评议活动", "en": "Campaign"},
+    "appeals.campaign_option": {"zh": "{name}（{code}）", "en": "{name} ({code})"},
+    "appeals.snapshot": {
+        "zh": "当前公示结果快照 SHA-256：{sha}",
+        "en": "SHA-256 of the results snapshot now published: {sha}",
+    },
+    "appeals.target.result": {"zh": "评议结果", "en": "The result"},
+    "appeals.target.response": {"zh": "某份问卷", "en": "A response"},
+    "appeals.target.indicator_value": {"zh": "某项指标值", "en": "An indicator value"},
+    "appeals.status.open": {"zh": "待处理", "en": "Open"},
+    "appeals.status.upheld": {"zh": "申诉成立", "en": "Upheld"},
+    "appeals.status.rejected": {"zh": "申诉不成立", "en": "Rejected"},
+    "appeals.file.header": {"zh": "提出申诉：{unit}（{code}）", "en": "File an appeal: {unit} ({code})"},
+    "appeals.file.open": {
+        "zh": "公示期至 {until}，期间可提出申诉。",
+        "en": "Appeals are open until {until}.",
+    },
+    "appeals.file.closed": {
+        "zh": "该评议活动不在公示期内，不能再提出申诉。",
+        "en": "This campaign is not in its notice period: appeals are closed.",
+    },
+    "appeals.file.target": {"zh": "申诉对象", "en": "Appeal against"},
+    "appeals.file.response": {"zh": "问卷编号", "en": "Response"},
+    "appeals.file.indicator": {"zh": "指标", "en": "Indicator"},
+    "appeals.file.none": {"zh": "没有可选项", "en": "Nothing to choose"},
+    "appeals.file.reasons": {"zh": "申诉理由", "en": "Reasons"},
+    "appeals.file.reasons_placeholder": {
+        "zh": "说明事实和依据，例如受访者并非本单位服务对象。",
+        "en": "State the facts and grounds, e.g. the respondent was never served by the unit.",
+    },
+    "appeals.file.evidence": {
+        "zh": "证明材料（可选，单个文件，不超过 {mb} MB）",
+        "en": "Evidence (optional, one file, at most {mb} MB)",
+    },
+    "appeals.file.submit": {"zh": "提交申诉", "en": "Submit the appeal"},
+    "appeals.file.reasons_required": {"zh": "请填写申诉理由。", "en": "Give the reasons for the appeal."},
+    "appeals.file.ref_required": {
+        "zh": "请选择要申诉的问卷或指标。",
+        "en": "Choose the response or indicator you appeal against.",
+    },
+    "appeals.file.too_large": {
+        "zh": "证明材料超过 {mb} MB，请压缩或分拆后再上传。",
+        "en": "The evidence file is larger than {mb} MB; compress or split it.",
+    },
+    "appeals.file.done": {"zh": "申诉 #{id} 已提交。", "en": "Appeal #{id} was filed."},
+    "appeals.mine.header": {"zh": "本单位的申诉", "en": "Your unit's appeals"},
+    "appeals.mine.empty": {"zh": "本单位尚未提出申诉。", "en": "Your unit has not appealed."},
+    "appeals.tab.open": {"zh": "待处理（{n}）", "en": "Open ({n})"},
+    "appeals.tab.decided": {"zh": "已处理（{n}）", "en": "Decided ({n})"},
+    "appeals.decide.empty": {"zh": "没有待处理的申诉。", "en": "No appeal is waiting for a decision."},
+    "appeals.decided.empty": {"zh": "尚无已处理的申诉。", "en": "No appeal has been decided yet."},
+    "appeals.decide.choose": {"zh": "选择申诉", "en": "Choose an appeal"},
+    "appeals.decide.option": {"zh": "#{id} · {unit} · {target}", "en": "#{id} · {unit} · {target}"},
+    "appeals.decide.heading": {
+        "zh": "**申诉 #{id}**：{unit}（{code}），对象：{target} {ref}",
+        "en": "**Appeal #{id}**: {unit} ({code}), against: {target} {ref}",
+    },
+    "appeals.decide.filed": {"zh": "提交时间：{at}", "en": "Filed: {at}"},
+    "appeals.decide.evidence": {"zh": "下载证明材料：{name}", "en": "Download the evidence: {name}"},
+    "appeals.decide.no_evidence": {"zh": "未附证明材料。", "en": "No evidence was attached."},
+    "appeals.consequence.result": {
+        "zh": "申诉成立时：不改动数据，重新计分并重新公示（结果快照更新，记录本次复核）。",
+        "en": (
+            "If upheld: no data change; the campaign is re-scored and republished "
+            "(a new snapshot records the review)."
+        ),
+    },
+    "appeals.consequence.response": {
+        "zh": "申诉成立时：该问卷作废（不再计分，决定写入其复核说明），重新计分并重新公示。",
+        "en": (
+            "If upheld: the response is withdrawn (no longer counted, the decision as its note), "
+            "then the campaign is re-scored and republished."
+        ),
+    },
+    "appeals.consequence.indicator_value": {
+        "zh": "申诉成立时：按下面填写的更正值修改该指标值，重新计分并重新公示。",
+        "en": (
+            "If upheld: the indicator value is replaced by the corrected value below, "
+            "then the campaign is re-scored and republished."
+        ),
+    },
+    "appeals.decide.decision": {"zh": "处理意见", "en": "Decision and its reasons"},
+    "appeals.decide.corrected": {"zh": "更正后的指标值", "en": "Corrected indicator value"},
+    "appeals.decide.uphold": {"zh": "申诉成立", "en": "Uphold"},
+    "appeals.decide.reject": {"zh": "申诉不成立", "en": "Reject"},
+    "appeals.decide.decision_required": {
+        "zh": "请填写处理意见。",
+        "en": "Give the reasons for the decision.",
+    },
+    "appeals.decide.corrected_required": {
+        "zh": "申诉成立须填写更正后的指标值。",
+        "en": "Upholding needs the corrected indicator value.",
+    },
+    "appeals.decide.working": {"zh": "正在重新计分并公示……", "en": "Re-scoring and republishing…"},
+    "appeals.decide.upheld_outcome": {
+        "zh": (
+            "申诉 #{id} 成立：已重新计分（计分记录 #{run}），新的公示快照 SHA-256：{sha}"
+            "（原快照 {previous} 保留不变）。"
+        ),
+        "en": (
+            "Appeal #{id} upheld: re-scored (run {run}); new snapshot SHA-256 {sha} "
+            "(the earlier snapshot {previous} is kept unchanged)."
+        ),
+    },
+    "appeals.decide.rejected_outcome": {
+        "zh": "申诉 #{id} 不成立，结果不变。",
+        "en": "Appeal #{id} rejected; the result stands.",
+    },
+    "appeals.col.id": {"zh": "编号", "en": "No."},
+    "appeals.col.unit": {"zh": "单位", "en": "Unit"},
+    "appeals.col.target": {"zh": "对象", "en": "Against"},
+    "appeals.col.ref": {"zh": "编号/指标", "en": "Reference"},
+    "appeals.col.status": {"zh": "状态", "en": "Status"},
+    "appeals.col.reasons": {"zh": "理由", "en": "Reasons"},
+    "appeals.col.evidence": {"zh": "证明材料", "en": "Evidence"},
+    "appeals.col.decision": {"zh": "处理意见", "en": "Decision"},
+    "appeals.col.filed": {"zh": "提交时间", "en": "Filed"},
+    "appeals.col.decided": {"zh": "处理时间", "en": "Decided"},
+    "appeals.error.denied": {"zh": "您没有进行此项操作的权限。", "en": "You may not do this."},
+    "appeals.error.not_found": {"zh": "未找到：{detail}", "en": "Not found: {detail}"},
+    "appeals.error.refused": {"zh": "操作未完成：{detail}", "en": "Not done: {detail}"},
+    "cards.tab": {"zh": "红黄牌", "en": "Cards"},
+    "cards.help": {
+        "zh": (
+            "亮牌后：单位提交整改方案 → 组织部回头看检查 → 销牌；连续两年不满意或次年再次亮牌的，"
+            "升级为红牌并建议对主要负责人就地免职。"
+        ),
+        "en": (
+            "After a card: the unit submits a rectification plan → the organization department checks it → "
+            "the card is lifted; a unit unsatisfactory two years running, or carded again the next year, is "
+            "escalated to a red card with the recommendation to remove its head."
+        ),
+    },
+    "cards.metric.cards": {"zh": "亮牌单位", "en": "Cards"},
+    "cards.metric.open": {"zh": "整改中", "en": "Open cards"},
+    "cards.issue": {"zh": "按公示结果亮牌", "en": "Issue the published cards"},
+    "cards.issued": {
+        "zh": "新亮牌 {created} 个，已有 {existing} 个。",
+        "en": "{created} card(s) issued, {existing} already existed.",
+    },
+    "cards.no_longer": {
+        "zh": "以下单位在最新公示结果中已不再亮牌，请核处：{units}",
+        "en": "No longer carded in the latest publication, to be reviewed: {units}",
+    },
+    "cards.empty": {"zh": "尚无亮牌记录。", "en": "No card cases yet."},
+    "cards.col.unit": {"zh": "单位", "en": "Unit"},
+    "cards.col.color": {"zh": "牌色", "en": "Card"},
+    "cards.col.status": {"zh": "进度", "en": "Step"},
+    "cards.col.reasons": {"zh": "亮牌原因", "en": "Reasons"},
+    "cards.col.head": {"zh": "建议免职", "en": "Head removal"},
+    "cards.col.items": {"zh": "未完成整改事项", "en": "Open ledger items"},
+    "cards.color.red": {"zh": "红牌", "en": "red"},
+    "cards.color.yellow": {"zh": "黄牌", "en": "yellow"},
+    "cards.status.issued": {"zh": "已亮牌", "en": "issued"},
+    "cards.status.plan": {"zh": "已报整改方案", "en": "plan submitted"},
+    "cards.status.check": {"zh": "已回头看", "en": "checked"},
+    "cards.status.lifted": {"zh": "已销牌", "en": "lifted"},
+    "cards.status.escalated": {"zh": "已升级", "en": "escalated"},
+    "cards.reason.worst_list": {"zh": "列入十差", "en": "on the ten-worst list"},
+    "cards.reason.veto": {"zh": "一票否决", "en": "veto"},
+    "cards.reason.consecutive": {"zh": "连续两年不满意", "en": "unsatisfactory two years running"},
+    "cards.reason.below_red_line": {"zh": "低于红牌分数线", "en": "below the red-card line"},
+    "cards.reason.carded_again": {"zh": "上年已亮牌", "en": "carded the year before"},
+    "cards.yes": {"zh": "是", "en": "yes"},
+    "cards.choose": {"zh": "选择亮牌单位", "en": "Choose a card"},
+    "cards.head_removal": {
+        "zh": "建议对该单位主要负责人就地免职。",
+        "en": "The removal of the unit's head is recommended.",
+    },
+    "cards.plan": {"zh": "整改方案", "en": "Rectification plan"},
+    "cards.check_note": {"zh": "回头看检查意见", "en": "Follow-up check"},
+    "cards.plan.input": {"zh": "本单位整改方案", "en": "Your unit's rectification plan"},
+    "cards.plan.submit": {"zh": "提交整改方案", "en": "Submit the plan"},
+    "cards.plan.done": {"zh": "整改方案已提交。", "en": "The plan was submitted."},
+    "cards.check.input": {"zh": "回头看检查意见", "en": "Findings of the follow-up check"},
+    "cards.check.submit": {"zh": "记录回头看", "en": "Record the check"},
+    "cards.check.done": {"zh": "回头看已记录。", "en": "The check was recorded."},
+    "cards.lift": {"zh": "销牌", "en": "Lift the card"},
+    "cards.lift.done": {"zh": "已销牌。", "en": "The card was lifted."},
+    "cards.escalate": {"zh": "升级处理", "en": "Escalate"},
+    "cards.escalate.input": {"zh": "升级理由", "en": "Reasons for escalating"},
+    "cards.escalate.submit": {"zh": "升级为红牌并建议免职", "en": "Escalate: red card, head removal"},
+    "cards.escalate.done": {"zh": "已升级为红牌。", "en": "The card was escalated."},
+    "cards.closed": {"zh": "该案已办结。", "en": "This case is closed."},
+    "rectification.title": {"zh": "亮牌与整改", "en": "Cards and rectification"},
+    "rectification.intro": {
+        "zh": "红黄牌整改进度和整改台账。单位联络员只能查看和更新本单位的事项。",
+        "en": (
+            "Card cases and the rectification ledger. A unit's liaison sees and updates only "
+            "the own unit's items."
+        ),
+    },
+    "rectification.no_campaigns": {
+        "zh": "目前没有已公示的评议活动。",
+        "en": "No campaign has published results yet.",
+    },
+    "rectification.campaign": {"zh": "评议活动", "en": "Campaign"},
+    "rectification.campaign_option": {"zh": "{name}（{code}）", "en": "{name} ({code})"},
+    "rectification.metric.items": {"zh": "整改事项", "en": "Ledger items"},
+    "rectification.metric.overdue": {"zh": "逾期事项", "en": "Overdue items"},
+    "rectification.tab.ledger": {"zh": "整改台账", "en": "Ledger"},
+    "rectification.tab.rates": {"zh": "整改率", "en": "Rates"},
+    "rectification.help": {
+        "zh": "问卷、电话抽访反映的问题和成立的申诉都列入台账，逐项明确责任单位、完成时限和进展。",
+        "en": (
+            "Problems raised by surveys and calls, and upheld appeals, become ledger items with the unit "
+            "responsible, a deadline and progress."
+        ),
+    },
+    "rectification.generate": {"zh": "生成整改事项", "en": "Open ledger items"},
+    "rectification.generate.help": {
+        "zh": "从公示结果的问卷问题类型、电话不满意回答、成立的申诉和亮牌中生成事项；已有事项不重复生成。",
+        "en": (
+            "Items from the survey's problem types, dissatisfied phone answers, upheld appeals and cards; "
+            "items already in the ledger are not repeated."
+        ),
+    },
+    "rectification.generate.deadline": {"zh": "完成时限", "en": "Deadline"},
+    "rectification.generate.submit": {"zh": "生成", "en": "Open items"},
+    "rectification.generate.done": {
+        "zh": "新增 {n} 项：问卷 {survey}、电话 {call}、申诉 {appeal}、亮牌 {card}。",
+        "en": "{n} new item(s): survey {survey}, calls {call}, appeals {appeal}, cards {card}.",
+    },
+    "rectification.filter.unit": {"zh": "单位", "en": "Unit"},
+    "rectification.filter.status": {"zh": "状态", "en": "Status"},
+    "rectification.filter.all": {"zh": "全部", "en": "All"},
+    "rectification.filter.overdue": {"zh": "只看逾期", "en": "Overdue only"},
+    "rectification.empty": {"zh": "没有符合条件的整改事项。", "en": "No ledger items to show."},
+    "rectification.source.survey": {"zh": "问卷", "en": "survey"},
+    "rectification.source.call": {"zh": "电话抽访", "en": "calls"},
+    "rectification.source.appeal": {"zh": "申诉", "en": "appeal"},
+    "rectification.source.card": {"zh": "亮牌", "en": "card"},
+    "rectification.status.open": {"zh": "未开始", "en": "open"},
+    "rectification.status.in_progress": {"zh": "整改中", "en": "in progress"},
+    "rectification.status.done": {"zh": "已完成", "en": "done"},
+    "rectification.overdue": {"zh": "逾期", "en": "overdue"},
+    "rectification.col.id": {"zh": "编号", "en": "No."},
+    "rectification.col.unit": {"zh": "责任单位", "en": "Unit"},
+    "rectification.col.source": {"zh": "来源", "en": "Source"},
+    "rectification.col.description": {"zh": "问题", "en": "Problem"},
+    "rectification.col.deadline": {"zh": "完成时限", "en": "Deadline"},
+    "rectification.col.status": {"zh": "状态", "en": "Status"},
+    "rectification.col.overdue": {"zh": "逾期", "en": "Overdue"},
+    "rectification.col.note": {"zh": "进展情况", "en": "Progress"},
+    "rectification.col.evidence": {"zh": "佐证材料", "en": "Evidence"},
+    "rectification.edit.header": {"zh": "更新整改事项", "en": "Update an item"},
+    "rectification.edit.choose": {"zh": "选择事项", "en": "Choose an item"},
+    "rectification.edit.status": {"zh": "状态", "en": "Status"},
+    "rectification.edit.note": {"zh": "进展情况", "en": "Progress note"},
+    "rectification.edit.deadline": {"zh": "完成时限", "en": "Deadline"},
+    "rectification.edit.evidence": {
+        "zh": "佐证材料（可选，单个文件，不超过 {mb} MB）",
+        "en": "Evidence (optional, one file, at most {mb} MB)",
+    },
+    "rectification.edit.download": {"zh": "下载佐证材料：{name}", "en": "Download the evidence: {name}"},
+    "rectification.edit.too_large": {
+        "zh": "佐证材料超过 {mb} MB，请压缩或分拆后再上传。",
+        "en": "The evidence file is larger than {mb} MB; compress or split it.",
+    },
+    "rectification.edit.save": {"zh": "保存", "en": "Save"},
+    "rectification.edit.done": {"zh": "事项 #{id} 已更新。", "en": "Item #{id} was updated."},
+    "rectification.rates.help": {
+        "zh": "整改率 = 已完成事项 ÷ 全部事项；逾期指超过完成时限仍未完成。",
+        "en": "Rectification rate = done items ÷ all items; overdue = past the deadline and not done.",
+    },
+    "rectification.rates.items": {"zh": "事项数", "en": "Items"},
+    "rectification.rates.rate": {"zh": "整改率", "en": "Rate"},
+    "rectification.overdue.header": {"zh": "逾期事项（{n}）", "en": "Overdue items ({n})"},
+    "rectification.overdue.line": {
+        "zh": "{unit}：{description}（时限 {deadline}）",
+        "en": "{unit}: {description} (due {deadline})",
+    },
+    "rectification.overdue.none": {"zh": "没有逾期事项。", "en": "No item is overdue."},
+    "rectification.error.denied": {"zh": "您没有进行此项操作的权限。", "en": "You may not do this."},
+    "rectification.error.not_found": {"zh": "未找到：{detail}", "en": "Not found: {detail}"},
+    "rectification.error.refused": {"zh": "操作未完成：{detail}", "en": "Not done: {detail}"},
     # Response review, staff (app_pages/review.py)
     # @@review-messages@@
     "review.title": {"zh": "问卷复核", "en": "Response review"},
