@@ -1,0 +1,135 @@
+"""The indicators page (app_pages/indicators.py) driven with AppTest, on SQLite and PostgreSQL.
+
+File uploads cannot be driven by AppTest: imports are tested on the service
+(tests/db/test_indicators.py); here the overdue cases are imported through the service.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db.models import CampaignStatus, Role
+from services.indicators import (
+    GROUND_UNDER_24H,
+    IndicatorSpec,
+    import_overdue_cases,
+    indicator_values,
+    list_indicators,
+    overdue_cases,
+    save_indicator,
+)
+from services.permissions import CurrentUser
+from tests.db.kit import MakeUow, add_user, seed_campaign
+from ui.auth import SEEDED_USER_KEY, USER_KEY
+from ui.messages import t
+
+PAGE = "app_pages/indicators.py"
+CASES = (
+    "unit_id,case_number,promised_at,completed_at\n"
+    "u1,SP-001,2026-03-02 17:00,2026-03-03 09:00\n"
+    "u2,SP-002,2026-03-02 17:00,2026-03-06 09:00\n"
+)
+
+
+@pytest.fixture
+def admin(app_database: str, make_uow: MakeUow) -> CurrentUser:
+    seed_campaign(make_uow, status=CampaignStatus.fieldwork)
+    return add_user(make_uow, "admin1", Role.admin)
+
+
+def open_page(repo_root: Path, user: CurrentUser, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(str(repo_root / "streamlit_app.py"), default_timeout=60)
+    at.session_state["lang"] = lang
+    at.session_state[SEEDED_USER_KEY] = user
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def test_an_admin_defines_an_indicator(repo_root: Path, make_uow: MakeUow, admin: CurrentUser) -> None:
+    at = open_page(repo_root, admin, "en")
+    assert at.title[0].value == t("indicators.title", "en")
+    at.text_input(key="indicators.form.code.0").set_value("overtime")
+    at.text_input(key="indicators.form.name.0").set_value("超时办结件数")
+    at.selectbox(key="indicators.form.direction.0").set_value("lower")
+    at.text_input(key="indicators.form.source.0").set_value("一网通办")
+    next(b for b in at.button if b.label == t("indicators.form.save", "en")).click().run()
+
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [t("indicators.form.created", "en", code="overtime")]
+    (found,) = list_indicators(make_uow(), admin, "c1")
+    assert (found.spec.code, found.spec.direction, found.spec.source_system) == (
+        "overtime",
+        "lower",
+        "一网通办",
+    )
+
+
+def test_a_bad_definition_shows_the_reason_and_stores_nothing(
+    repo_root: Path, make_uow: MakeUow, admin: CurrentUser
+) -> None:
+    at = open_page(repo_root, admin)
+    at.text_input(key="indicators.form.code.0").set_value("closure")
+    at.text_input(key="indicators.form.name.0").set_value("办结率")
+    at.selectbox(key="indicators.form.method.0").set_value("target")
+    next(b for b in at.button if b.label == t("indicators.form.save", "zh")).click().run()
+
+    assert not at.exception
+    assert len(at.error) == 1 and "floor and a target" in at.error[0].value
+    assert list_indicators(make_uow(), admin, "c1") == []
+
+
+def test_exempting_a_case_and_computing_the_overtime_indicator(
+    repo_root: Path, make_uow: MakeUow, admin: CurrentUser
+) -> None:
+    save_indicator(make_uow(), admin, "c1", IndicatorSpec("overtime", "超时办结", direction="lower"))
+    import_overdue_cases(make_uow(), admin, "c1", "cases.csv", CASES.encode())
+    at = open_page(repo_root, admin)
+    assert [m.value for m in at.metric if m.label == t("indicators.cases.total", "zh")] == ["2"]
+
+    at.selectbox(key="indicators.exempt.case.0").set_value("SP-001")
+    assert at.radio(key="indicators.exempt.ground.0").value == GROUND_UNDER_24H
+    at.button(key="indicators.exempt.run").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [t("indicators.exempt.done", "zh", case="SP-001")]
+    cases = {c.case_number: c for c in overdue_cases(make_uow(), admin, "c1")}
+    assert cases["SP-001"].exempt and cases["SP-001"].exempt_reason == GROUND_UNDER_24H
+
+    at.button(key="indicators.compute.run").click().run()
+    assert not at.exception and not at.error
+    values = {r.unit_code: r.value for r in indicator_values(make_uow(), admin, "c1", "overtime")}
+    assert values == {"u1": 0.0, "u2": 1.0, "u3": 0.0}
+
+
+def test_an_exemption_on_another_ground_needs_its_reason(
+    repo_root: Path, make_uow: MakeUow, admin: CurrentUser
+) -> None:
+    import_overdue_cases(make_uow(), admin, "c1", "cases.csv", CASES.encode())
+    at = open_page(repo_root, admin)
+    at.selectbox(key="indicators.exempt.case.0").set_value("SP-002")
+    at.radio(key="indicators.exempt.ground.0").set_value("other")
+    at.button(key="indicators.exempt.run").click().run()
+    assert [w.value for w in at.warning] == [t("indicators.exempt.reason_required", "zh")]
+
+    # the 24-hour ground does not cover a case 88 hours late: the service says why
+    at.radio(key="indicators.exempt.ground.0").set_value(GROUND_UNDER_24H)
+    at.button(key="indicators.exempt.run").click().run()
+    assert len(at.error) == 1 and "24 hours" in at.error[0].value
+    assert not any(c.exempt for c in overdue_cases(make_uow(), admin, "c1"))
+
+
+@pytest.mark.parametrize("role", [Role.supervisor, Role.liaison])
+def test_other_roles_do_not_get_the_page(
+    repo_root: Path, make_uow: MakeUow, admin: CurrentUser, role: Role
+) -> None:
+    user = add_user(make_uow, f"user-{role.value}", role, unit_code="u1" if role == Role.liaison else None)
+    at = AppTest.from_file(str(repo_root / PAGE), default_timeout=60)
+    at.session_state[USER_KEY] = user
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [t("auth.not_allowed", "zh", role=t(f"role.{role.value}", "zh"))]
+    assert not at.title
