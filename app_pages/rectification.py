@@ -1,11 +1,433 @@
-"""Placeholder: being built (issue 6)."""
+"""Cards and rectification (亮牌与整改): card cases with their steps (issued → plan →
+follow-up check → lifted, or escalated) and the rectification ledger (整改台账) with
+its filters, overdue items and rates per unit (整改率).
+
+Admins see every unit and take the admin steps (issue, check, lift, escalate; open
+ledger items, reopen or re-date them). A unit's liaison sees only its own unit, submits
+its rectification plan and records progress and evidence on its own items. Only
+services are called (services/cards.py, services/rectification.py).
+"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import pandas as pd
 import streamlit as st
 
+from db.models import Role
+from db.uow import UnitOfWork
+from services import cards, rectification, results
+from services.appeals import MAX_EVIDENCE_BYTES
+from services.errors import NotFound, ServiceError
+from services.permissions import PermissionDenied
+from ui.auth import current_user
 from ui.messages import t
 from ui.page import current_lang
 
+GEN_KEY = "rectification.gen"  # bumped after a change: fresh form fields
+FLASH_KEY = "rectification.flash"  # a success message to show after st.rerun()
+STEPS = ("issued", "plan", "check", "lifted")
+ITEM_STATUSES = ("open", "in_progress", "done")
+ALL = ""
+
+
+def uow() -> UnitOfWork:
+    return UnitOfWork(actor="web")
+
+
+def error_text(exc: ServiceError, lang: str) -> str:
+    if isinstance(exc, PermissionDenied):
+        return t("rectification.error.denied", lang)
+    if isinstance(exc, NotFound):
+        return t("rectification.error.not_found", lang, detail=str(exc))
+    return t("rectification.error.refused", lang, detail=str(exc))
+
+
+def bump(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+    st.session_state[GEN_KEY] = st.session_state.get(GEN_KEY, 0) + 1
+    st.rerun()
+
+
+def steps_line(card: cards.CardView, lang: str) -> str:
+    """The card's lifecycle as badges: done steps green, the current one blue."""
+    if card.status == "escalated":
+        return f":red-badge[{t('cards.status.escalated', lang)}]"
+    current = STEPS.index(card.status)
+    badges = []
+    for i, step in enumerate(STEPS):
+        label = t(f"cards.status.{step}", lang)
+        color = "green" if i < current else ("blue" if i == current else "gray")
+        badges.append(f":{color}-badge[{label}]")
+    return " → ".join(badges)
+
+
 lang = current_lang()
-st.title(t("nav.rectification", lang))
+user = current_user()
+st.title(t("rectification.title", lang))
+if user is None:
+    st.info(t("auth.sign_in_first", lang))
+    st.stop()
+try:
+    own_unit = cards.card_scope(user)
+except PermissionDenied:
+    st.warning(t("auth.not_allowed", lang, role=t(f"role.{user.role}", lang)))
+    st.stop()
+is_admin = Role(user.role) == Role.admin
+is_liaison = Role(user.role) == Role.liaison
+st.caption(t("rectification.intro", lang))
+
+flash = st.session_state.pop(FLASH_KEY, None)
+if flash:
+    st.success(flash, icon=":material/task_alt:")
+
+public = results.published_campaigns(uow())
+if not public:
+    st.info(t("rectification.no_campaigns", lang))
+    st.stop()
+by_code = {c.code: c for c in public}
+code: str = st.selectbox(
+    t("rectification.campaign", lang),
+    list(by_code),
+    format_func=lambda c: t("rectification.campaign_option", lang, name=by_code[c].name, code=c),
+    key="rectification.campaign",
+)
+gen = st.session_state.get(GEN_KEY, 0)
+
+try:
+    card_list = cards.list_cards(uow(), user, code)
+    items = rectification.ledger(uow(), user, code)
+    rates = rectification.unit_rates(uow(), user, code)
+except ServiceError as exc:
+    st.error(error_text(exc, lang))
+    st.stop()
+
+overdue = [i for i in items if i.overdue]
+cols = st.columns(4)
+cols[0].metric(t("cards.metric.cards", lang), len(card_list), border=True)
+cols[1].metric(t("cards.metric.open", lang), sum(c.status in cards.OPEN for c in card_list), border=True)
+cols[2].metric(t("rectification.metric.items", lang), len(items), border=True)
+cols[3].metric(t("rectification.metric.overdue", lang), len(overdue), border=True)
+
+tab_cards, tab_ledger, tab_rates = st.tabs(
+    [t("cards.tab", lang), t("rectification.tab.ledger", lang), t("rectification.tab.rates", lang)]
+)
+
+# ---------------------------------------------------------------- cards
+with tab_cards:
+    st.caption(t("cards.help", lang))
+    if is_admin and st.button(t("cards.issue", lang), icon=":material/style:", key="cards.issue"):
+        try:
+            report = cards.issue_cards(uow(), user, code)
+        except ServiceError as exc:
+            st.error(error_text(exc, lang))
+        else:
+            message = t("cards.issued", lang, created=len(report.created), existing=len(report.existing))
+            if report.no_longer_carded:
+                message += " " + t("cards.no_longer", lang, units="、".join(report.no_longer_carded))
+            bump(message)
+    if not card_list:
+        st.info(t("cards.empty", lang))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "unit": [f"{c.unit_name}（{c.unit_code}）" for c in card_list],
+                    "color": [t(f"cards.color.{c.color}", lang) for c in card_list],
+                    "status": [t(f"cards.status.{c.status}", lang) for c in card_list],
+                    "reasons": [
+                        "、".join(t(f"cards.reason.{r}", lang) for r in c.reasons) for c in card_list
+                    ],
+                    "head": [t("cards.yes", lang) if c.head_removal_recommended else "" for c in card_list],
+                    "items": [c.open_items for c in card_list],
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "unit": st.column_config.TextColumn(t("cards.col.unit", lang), width="medium"),
+                "color": st.column_config.TextColumn(t("cards.col.color", lang)),
+                "status": st.column_config.TextColumn(t("cards.col.status", lang)),
+                "reasons": st.column_config.TextColumn(t("cards.col.reasons", lang), width="medium"),
+                "head": st.column_config.TextColumn(t("cards.col.head", lang)),
+                "items": st.column_config.NumberColumn(t("cards.col.items", lang)),
+            },
+        )
+        by_id = {c.id: c for c in card_list}
+        chosen = st.selectbox(
+            t("cards.choose", lang),
+            list(by_id),
+            format_func=lambda i: (
+                f"{by_id[i].unit_name}（{by_id[i].unit_code}）· {t(f'cards.color.{by_id[i].color}', lang)}"
+            ),
+            key=f"cards.choose.{gen}",
+        )
+        card = by_id[chosen]
+        with st.container(border=True):
+            st.markdown(steps_line(card, lang))
+            if card.head_removal_recommended:
+                st.error(t("cards.head_removal", lang), icon=":material/priority_high:")
+            st.markdown(f"**{t('cards.plan', lang)}**")
+            st.text(card.plan or "—")
+            st.markdown(f"**{t('cards.check_note', lang)}**")
+            st.text(card.check_note or "—")
+
+            if is_liaison and card.status in ("issued", "plan"):
+                plan = st.text_area(
+                    t("cards.plan.input", lang),
+                    value=card.plan,
+                    key=f"cards.plan.{gen}.{card.id}",
+                    height=120,
+                )
+                if st.button(t("cards.plan.submit", lang), type="primary", key="cards.plan.submit"):
+                    try:
+                        cards.submit_plan(uow(), user, card.id, plan)
+                    except ServiceError as exc:
+                        st.error(error_text(exc, lang))
+                    else:
+                        bump(t("cards.plan.done", lang))
+            if is_admin and card.status == "plan":
+                note = st.text_area(
+                    t("cards.check.input", lang), key=f"cards.check.{gen}.{card.id}", height=100
+                )
+                if st.button(t("cards.check.submit", lang), type="primary", key="cards.check.submit"):
+                    try:
+                        cards.record_check(uow(), user, card.id, note)
+                    except ServiceError as exc:
+                        st.error(error_text(exc, lang))
+                    else:
+                        bump(t("cards.check.done", lang))
+            if (
+                is_admin
+                and card.status == "check"
+                and st.button(
+                    t("cards.lift", lang), type="primary", icon=":material/verified:", key="cards.lift"
+                )
+            ):
+                try:
+                    cards.lift_card(uow(), user, card.id)
+                except ServiceError as exc:
+                    st.error(error_text(exc, lang))
+                else:
+                    bump(t("cards.lift.done", lang))
+            if is_admin and card.status in cards.OPEN:
+                with st.expander(t("cards.escalate", lang)):
+                    reason = st.text_area(
+                        t("cards.escalate.input", lang), key=f"cards.escalate.{gen}.{card.id}", height=80
+                    )
+                    if st.button(
+                        t("cards.escalate.submit", lang), icon=":material/warning:", key="cards.escalate"
+                    ):
+                        try:
+                            cards.escalate_card(uow(), user, card.id, reason)
+                        except ServiceError as exc:
+                            st.error(error_text(exc, lang))
+                        else:
+                            bump(t("cards.escalate.done", lang))
+            if card.status in ("lifted", "escalated"):
+                st.caption(t("cards.closed", lang))
+
+# ---------------------------------------------------------------- the ledger
+with tab_ledger:
+    st.caption(t("rectification.help", lang))
+    if is_admin:
+        with st.expander(t("rectification.generate", lang)):
+            st.caption(t("rectification.generate.help", lang))
+            deadline = st.date_input(
+                t("rectification.generate.deadline", lang),
+                value=date.today() + timedelta(days=30),
+                key=f"rectification.deadline.{gen}",
+            )
+            if st.button(t("rectification.generate.submit", lang), key="rectification.generate"):
+                try:
+                    made = rectification.generate_items(uow(), user, code, deadline)
+                except ServiceError as exc:
+                    st.error(error_text(exc, lang))
+                else:
+                    bump(
+                        t(
+                            "rectification.generate.done",
+                            lang,
+                            n=sum(made.values()),
+                            survey=made.get("survey", 0),
+                            call=made.get("call", 0),
+                            appeal=made.get("appeal", 0),
+                            card=made.get("card", 0),
+                        )
+                    )
+    left, middle, right = st.columns([2, 2, 1])
+    units = sorted({(i.unit_code, i.unit_name) for i in items})
+    unit_filter = ALL
+    if own_unit is None:
+        unit_filter = left.selectbox(
+            t("rectification.filter.unit", lang),
+            [ALL, *[u for u, _ in units]],
+            format_func=lambda u: (
+                t("rectification.filter.all", lang) if u == ALL else f"{dict(units)[u]}（{u}）"
+            ),
+            key="rectification.filter.unit",
+        )
+    status_filter = middle.selectbox(
+        t("rectification.filter.status", lang),
+        [ALL, *ITEM_STATUSES],
+        format_func=lambda s: (
+            t("rectification.filter.all", lang) if s == ALL else t(f"rectification.status.{s}", lang)
+        ),
+        key="rectification.filter.status",
+    )
+    overdue_only = right.toggle(t("rectification.filter.overdue", lang), key="rectification.filter.overdue")
+    shown = [
+        i
+        for i in items
+        if (not unit_filter or i.unit_code == unit_filter)
+        and (not status_filter or i.status == status_filter)
+        and (not overdue_only or i.overdue)
+    ]
+    if not shown:
+        st.info(t("rectification.empty", lang))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "id": [i.id for i in shown],
+                    "unit": [f"{i.unit_name}（{i.unit_code}）" for i in shown],
+                    "source": [t(f"rectification.source.{i.source}", lang) for i in shown],
+                    "description": [i.description for i in shown],
+                    "deadline": [i.deadline.isoformat() if i.deadline else "" for i in shown],
+                    "status": [t(f"rectification.status.{i.status}", lang) for i in shown],
+                    "overdue": [t("rectification.overdue", lang) if i.overdue else "" for i in shown],
+                    "note": [i.progress_note for i in shown],
+                    "evidence": [i.evidence_name for i in shown],
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "id": st.column_config.NumberColumn(t("rectification.col.id", lang), width="small"),
+                "unit": st.column_config.TextColumn(t("rectification.col.unit", lang), width="medium"),
+                "source": st.column_config.TextColumn(t("rectification.col.source", lang)),
+                "description": st.column_config.TextColumn(
+                    t("rectification.col.description", lang), width="large"
+                ),
+                "deadline": st.column_config.TextColumn(t("rectification.col.deadline", lang)),
+                "status": st.column_config.TextColumn(t("rectification.col.status", lang)),
+                "overdue": st.column_config.TextColumn(t("rectification.col.overdue", lang)),
+                "note": st.column_config.TextColumn(t("rectification.col.note", lang), width="medium"),
+                "evidence": st.column_config.TextColumn(t("rectification.col.evidence", lang)),
+            },
+        )
+        # ------------------------------------------------------------ update one item
+        st.markdown(f"**{t('rectification.edit.header', lang)}**")
+        by_item = {i.id: i for i in shown}
+        item_id = st.selectbox(
+            t("rectification.edit.choose", lang),
+            list(by_item),
+            format_func=lambda i: f"#{i} · {by_item[i].unit_name} · {by_item[i].description[:40]}",
+            key=f"rectification.edit.choose.{gen}",
+        )
+        item = by_item[item_id]
+        allowed_statuses = ITEM_STATUSES if is_admin else ("in_progress", "done")
+        current = item.status if item.status in allowed_statuses else allowed_statuses[0]
+        new_status = st.selectbox(
+            t("rectification.edit.status", lang),
+            allowed_statuses,
+            index=allowed_statuses.index(current),
+            format_func=lambda s: t(f"rectification.status.{s}", lang),
+            key=f"rectification.edit.status.{gen}.{item.id}",
+        )
+        note = st.text_area(
+            t("rectification.edit.note", lang),
+            value=item.progress_note,
+            key=f"rectification.edit.note.{gen}.{item.id}",
+            height=100,
+        )
+        new_deadline = None
+        if is_admin:
+            new_deadline = st.date_input(
+                t("rectification.edit.deadline", lang),
+                value=item.deadline,
+                key=f"rectification.edit.deadline.{gen}.{item.id}",
+            )
+        upload = st.file_uploader(
+            t("rectification.edit.evidence", lang, mb=MAX_EVIDENCE_BYTES // 1024 // 1024),
+            key=f"rectification.edit.evidence.{gen}.{item.id}",
+        )
+        if item.evidence_name:
+            try:
+                name, data = rectification.item_evidence(uow(), user, item.id)
+            except ServiceError as exc:
+                st.error(error_text(exc, lang))
+            else:
+                st.download_button(
+                    t("rectification.edit.download", lang, name=name),
+                    data,
+                    file_name=name,
+                    key=f"rectification.download.{item.id}",
+                    icon=":material/attach_file:",
+                )
+        if st.button(t("rectification.edit.save", lang), type="primary", key="rectification.edit.save"):
+            if upload is not None and upload.size > MAX_EVIDENCE_BYTES:
+                st.warning(t("rectification.edit.too_large", lang, mb=MAX_EVIDENCE_BYTES // 1024 // 1024))
+            else:
+                try:
+                    rectification.update_item(
+                        uow(),
+                        user,
+                        item.id,
+                        status=new_status if new_status != item.status else None,
+                        progress_note=note if note != item.progress_note else None,
+                        evidence=upload.getvalue() if upload is not None else None,
+                        evidence_name=upload.name if upload is not None else "",
+                        deadline=new_deadline if new_deadline and new_deadline != item.deadline else None,
+                    )
+                except ServiceError as exc:
+                    st.error(error_text(exc, lang))
+                else:
+                    bump(t("rectification.edit.done", lang, id=item.id))
+
+# ---------------------------------------------------------------- rates and overdue items
+with tab_rates:
+    st.caption(t("rectification.rates.help", lang))
+    if not rates:
+        st.info(t("rectification.empty", lang))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "unit": [f"{r.unit_name}（{r.unit_code}）" for r in rates],
+                    "items": [r.items for r in rates],
+                    "done": [r.done for r in rates],
+                    "in_progress": [r.in_progress for r in rates],
+                    "open": [r.open for r in rates],
+                    "overdue": [r.overdue for r in rates],
+                    "rate": pd.array(
+                        [None if r.rate is None else 100 * r.rate for r in rates], dtype="Float64"
+                    ),
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "unit": st.column_config.TextColumn(t("rectification.col.unit", lang), width="medium"),
+                "items": st.column_config.NumberColumn(t("rectification.rates.items", lang)),
+                "done": st.column_config.NumberColumn(t("rectification.status.done", lang)),
+                "in_progress": st.column_config.NumberColumn(t("rectification.status.in_progress", lang)),
+                "open": st.column_config.NumberColumn(t("rectification.status.open", lang)),
+                "overdue": st.column_config.NumberColumn(t("rectification.overdue", lang)),
+                "rate": st.column_config.ProgressColumn(
+                    t("rectification.rates.rate", lang), format="%.0f%%", min_value=0, max_value=100
+                ),
+            },
+        )
+    st.markdown(f"**{t('rectification.overdue.header', lang, n=len(overdue))}**")
+    if overdue:
+        for i in overdue:
+            st.text(
+                t(
+                    "rectification.overdue.line",
+                    lang,
+                    unit=i.unit_name,
+                    deadline=i.deadline.isoformat() if i.deadline else "—",
+                    description=i.description,
+                )
+            )
+    else:
+        st.caption(t("rectification.overdue.none", lang))
