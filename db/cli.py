@@ -157,6 +157,9 @@ def _demo(args: argparse.Namespace) -> int:
                 raise
         summary = demo.DemoSummary(already_loaded=True)
     print(summary.describe())
+    cards = demo.create_demo_cards(lambda: UnitOfWork(actor="cli"))
+    if cards:
+        print(f"card cases opened for the published years: {cards}")
     made = demo.create_demo_accounts(lambda: UnitOfWork(actor="cli"))
     if made:
         print(

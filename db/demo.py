@@ -1892,3 +1892,17 @@ def create_demo_accounts(make_uow: Callable[[], UnitOfWork]) -> list[str]:
         except Refused:
             continue  # taken already: a second run changes nothing
     return made
+
+
+def create_demo_cards(make_uow: Callable[[], UnitOfWork]) -> int:
+    """Open the card cases (红黄牌) of the demo's published years, as an admin does after
+    publication, so the cards page has cases to follow; returns how many were opened
+    (none on a second run)."""
+    from services.auth import CLI_OPERATOR
+    from services.cards import issue_cards
+
+    opened = 0
+    for year in YEARS[:-1]:  # the final, published years
+        report = issue_cards(make_uow(), CLI_OPERATOR, campaign_code(year))
+        opened += len(report.created)
+    return opened

@@ -39,6 +39,7 @@ from db.models import (
     CampaignSeries,
     CampaignStatus,
     CampaignUnit,
+    CardCase,
     District,
     DoNotCall,
     FrameEntry,
@@ -581,12 +582,23 @@ def test_the_command_loads_only_into_an_empty_database_and_only_once(
     assert db_main(["demo", "--if-empty", "--scale", "0.1"]) == 0
     out = capsys.readouterr().out
     assert "loaded the demo city 临江市" in out and "units ranked" in out
+    assert "card cases opened for the published years" in out  # 红黄牌 cases to follow up
     assert (tmp_path / "secret.key").exists()  # the first encryption made the local key
+    with UnitOfWork(sessionmaker(get_engine())) as uow:
+        cards = uow.session.scalar(select(func.count()).select_from(CardCase))
+        carded = uow.session.scalar(
+            select(func.count())
+            .select_from(UnitResult)
+            .join(Publication, Publication.run_id == UnitResult.run_id)
+            .where(UnitResult.card != "")
+        )
+        assert cards == carded > 0
     assert db_main(["demo", "--if-empty", "--scale", "0.1"]) == 0
     assert "already loaded" in capsys.readouterr().out
     assert db_main(["demo", "--scale", "0"]) == 2
     with UnitOfWork(sessionmaker(get_engine())) as uow:
         assert uow.session.scalar(select(func.count()).select_from(CampaignSeries)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(CardCase)) == cards  # not twice
 
     other = tmp_path / "other"
     monkeypatch.setenv("APPRAISAL_DATA_DIR", str(other))
