@@ -5,12 +5,15 @@ and drives Debian's Chromium (Playwright) to
 * ``docs/screenshots/survey-phone.png``: the citizen survey opened from a window ticket's
   QR code, on a 375-pixel phone, partly answered;
 * ``docs/screenshots/review.png``: the review page (问卷复核) of lj-2024, signed in as the
-  demo administrator, with the answers held back for review.
+  demo administrator, with the answers held back for review;
+* ``docs/screenshots/scoring.png``: the scoring and publishing page (计分与发布) of lj-2024;
+* ``docs/screenshots/results.png``: the public results page (结果公示), nobody signed in.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,6 +79,22 @@ def main() -> int:
             desk.wait_for_timeout(1500)
             desk.screenshot(path=str(OUT / "review.png"))
             print(f"wrote {OUT / 'review.png'}")
+
+            desk.goto(f"{base}/scoring")
+            desk.get_by_text(t("scoring.title", "zh")).first.wait_for()
+            # the page opens on the campaign in fieldwork; the one in review has a run to show
+            desk.locator('[data-testid="stSelectbox"]').first.click()
+            desk.get_by_role("option", name=re.compile("lj-2024")).click()
+            desk.wait_for_timeout(4000)
+            desk.screenshot(path=str(OUT / "scoring.png"))
+            print(f"wrote {OUT / 'scoring.png'}")
+
+            public = browser.new_page(viewport={"width": 1400, "height": 1500}, locale="zh-CN")
+            public.goto(f"{base}/results")
+            public.get_by_text(t("results.best", "zh")).first.wait_for()
+            public.wait_for_timeout(1500)
+            public.screenshot(path=str(OUT / "results.png"))
+            print(f"wrote {OUT / 'results.png'}")
     return 0
 
 
