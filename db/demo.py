@@ -1740,14 +1740,15 @@ def _write_follow_up(
         ledger = []
         deadline = date(year + 1, 4, 30)
         statuses = (
-            ("done", "done", "done", "overdue", "in_progress")
+            # "overdue" is not a status: an item past its deadline and not done is overdue
+            ("done", "done", "done", "in_progress", "in_progress")
             if year == YEARS[0]
             else (
                 "done",
                 "in_progress",
                 "in_progress",
                 "open",
-                "overdue",
+                "open",
             )
         )
         for pos in worst:

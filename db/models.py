@@ -615,7 +615,8 @@ class RectificationItem(Base):
     source: Mapped[str] = mapped_column(String(16))  # survey | call | appeal | card
     description: Mapped[str] = mapped_column(Text)
     deadline: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | done | overdue
+    # open | in_progress | done; "overdue" is computed (deadline passed, not done), not stored
+    status: Mapped[str] = mapped_column(String(16), default="open")
     evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = _now()
     # what raised it (a response, case or appeal code) and the card it belongs to, if any

@@ -2031,6 +2031,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "rectification.status.open": {"zh": "未开始", "en": "open"},
     "rectification.status.in_progress": {"zh": "整改中", "en": "in progress"},
     "rectification.status.done": {"zh": "已完成", "en": "done"},
+    # stored by data imported before overdue was computed
+    "rectification.status.overdue": {"zh": "逾期", "en": "overdue"},
     "rectification.overdue": {"zh": "逾期", "en": "overdue"},
     "rectification.col.id": {"zh": "编号", "en": "No."},
     "rectification.col.unit": {"zh": "责任单位", "en": "Unit"},
