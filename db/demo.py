@@ -69,6 +69,7 @@ from db.models import (
     Indicator,
     IndicatorValue,
     Item,
+    OverdueCase,
     PhoneAnswer,
     PhoneCase,
     Publication,
@@ -1717,6 +1718,39 @@ def _write_year(
     )
     if year in outcomes:  # the open year has no results yet, hence no ledger and no appeals
         _write_follow_up(conn, data, campaign_id, uid, outcomes[year], rows, _rng(seed, year, "follow-up"))
+    else:
+        _write_overdue_cases(conn, data, campaign_id, uid, rows, _rng(seed, year, "overdue"))
+
+
+def _write_overdue_cases(
+    conn: Connection,
+    data: YearData,
+    campaign_id: int,
+    uid: list[int],
+    rows: Counter[str],
+    rng: random.Random,
+) -> None:
+    """Online approvals finished late (超时办结) in the open year, case by case, for the
+    overtime indicator to be computed from: about a third of the offices and stations have
+    some, a few only hours late (candidates for a fault-tolerance exemption, 容错免责)."""
+    cases = []
+    for pos, lin in enumerate(data.units):
+        if lin.category not in ("office", "grassroots") or rng.random() > 0.35:
+            continue
+        for n in range(1 + _poisson(rng, 1.5 * (1.0 - lin.quality_by_year[data.year]) * 4)):
+            promised = datetime(data.year, rng.randint(1, 10), rng.randint(1, 28), 17, 30, tzinfo=CST)
+            hours_late = rng.choice((3.0, 8.0, 20.0)) if rng.random() < 0.25 else rng.uniform(26.0, 24.0 * 15)
+            cases.append(
+                {
+                    "campaign_id": campaign_id,
+                    "unit_id": uid[pos],
+                    "case_number": f"SP{data.year}{pos:04d}{n:02d}",
+                    "promised_at": _utc(promised),
+                    "completed_at": _utc(promised + timedelta(hours=hours_late)),
+                    "source_system": "行政审批电子监察系统",
+                }
+            )
+    _insert_plain(conn, OverdueCase, cases, rows)
 
 
 def _write_follow_up(

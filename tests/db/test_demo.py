@@ -47,6 +47,7 @@ from db.models import (
     Indicator,
     IndicatorValue,
     Item,
+    OverdueCase,
     PhoneAnswer,
     PhoneCase,
     Publication,
@@ -147,6 +148,12 @@ def test_the_2025_campaign_is_in_fieldwork_and_its_survey_is_open(session: Sessi
     assert session.scalar(select(func.count()).where(SurveyResponse.campaign_id == c.id)) == 0
     assert session.scalar(select(func.count()).where(PhoneCase.campaign_id == c.id)) == 0
     assert session.scalar(select(func.count()).where(ScoringRun.campaign_id == c.id)) == 0
+    # overdue approvals (超时办结) to compute the overtime indicator from, a few only hours late
+    late = [
+        (o.completed_at - o.promised_at).total_seconds() / 3600
+        for o in session.scalars(select(OverdueCase).where(OverdueCase.campaign_id == c.id))
+    ]
+    assert len(late) >= 20 and min(late) > 0 and any(h < 24 for h in late) and any(h >= 24 for h in late)
     # its history is the scored years' worst lists, as for any later campaign
     history = _history(session, c)
     assert {year for _, year in history} == {2022, 2023, 2024}
