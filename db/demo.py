@@ -88,7 +88,7 @@ from scoring.engine import score_campaign
 from scoring.inputs import Answers, CampaignInputs
 from scoring.params import parse_campaign_toml
 from scoring.phone import disposition_class
-from services.campaigns import _results_snapshot
+from services.campaigns import results_snapshot
 from services.scoring import freeze_bundle, score_stored_campaign
 
 CITY = "临江市"
@@ -1338,7 +1338,7 @@ def _score_stored(uow: UnitOfWork, say: Callable[[str], None]) -> list[str]:
         campaign = uow.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one()
         if campaign.status == CampaignStatus.final:
             # the snapshot in the publication service's own format, so that it verifies alike
-            snapshot = _results_snapshot(uow, campaign, run)
+            snapshot = results_snapshot(uow, campaign, run)
             bundle = freeze_bundle(uow, code)  # what the run scored: anyone can recompute it
             uow.session.add(
                 Publication(

@@ -53,7 +53,7 @@ from db.models import (
     Unit,
 )
 from db.uow import UnitOfWork
-from services.campaigns import _results_snapshot, load_campaign
+from services.campaigns import load_campaign, results_snapshot
 from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
 from services.permissions import (
@@ -474,7 +474,7 @@ def _republish(
     replicates = published_run.replicates if published_run is not None else None
     run = score_stored_campaign(uow, campaign.code, replicates=replicates)
     bundle = freeze_bundle(uow, campaign.code)
-    snapshot = _results_snapshot(uow, campaign, run)
+    snapshot = results_snapshot(uow, campaign, run)
     publication = Publication(
         campaign_id=campaign.id,
         run_id=run.id,

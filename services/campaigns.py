@@ -315,7 +315,10 @@ def request_publication(uow: UnitOfWork, user: CurrentUser | None, campaign_code
         return publication.id
 
 
-def _results_snapshot(uow: UnitOfWork, campaign: Campaign, run: ScoringRun) -> bytes:
+def results_snapshot(uow: UnitOfWork, campaign: Campaign, run: ScoringRun) -> bytes:
+    """The published form of a run's results: canonical JSON of every unit's results.csv
+    row with the run's method version and input hash (what a publication freezes and its
+    SHA-256 is taken of)."""
     rows = uow.session.execute(
         select(Unit.code, UnitResult.row)
         .join(Unit, Unit.id == UnitResult.unit_id)
@@ -365,7 +368,7 @@ def approve_publication(
                 f"the inputs of campaign {campaign.code} changed after scoring run {latest.id}; "
                 "score it again and request publication of the new run"
             )
-        snapshot = _results_snapshot(uow, campaign, latest)
+        snapshot = results_snapshot(uow, campaign, latest)
         pending.bundle = bundle.data
         pending.bundle_sha256 = bundle.sha256
         pending.approved_by = actor.username
