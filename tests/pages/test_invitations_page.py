@@ -315,3 +315,28 @@ def test_the_page_renders_in_both_languages(
     assert at.selectbox(key="invitations.unit").options == [
         t("invitations.form.unit_option", lang, name=f"单位{u}", code=u) for u in ("u1", "u2", "u3")
     ]
+
+
+def test_links_are_sent_by_sms_to_the_units_frame_through_the_simulator(
+    repo_root: Path, app_database: str, make_uow: MakeUow
+) -> None:
+    from services.invitations import peek
+    from survey.telephony import SIMULATOR
+    from tests.db.test_telephony import seed_fieldwork
+
+    field = seed_fieldwork(make_uow, entries=3)
+    before = len(SIMULATOR.messages)
+    at = open_page(repo_root, field.admin, url="https://pingyi.example.cn/invitations")
+
+    at.selectbox(key="telephony.sms_unit").set_value("u1")
+    next(b for b in at.button if b.label == t("telephony.sms.submit", "zh")).click().run()
+
+    assert not at.exception
+    assert [s.value for s in at.success] == [t("telephony.sms.sent", "zh", count=3)]
+    sent = SIMULATOR.messages[before:]
+    assert len(sent) == 3 and all(m.to.startswith("+86139") for m in sent)
+    for message in sent:  # each SMS carries a valid single-use link to the unit's survey
+        token = message.body.split("?t=", 1)[1].split()[0]
+        assert peek(make_uow(), token).unit_code == "u1"
+    next(b for b in at.button if b.label == t("telephony.sms.submit", "zh")).click().run()
+    assert [i.value for i in at.info] == [t("telephony.sms.none", "zh")]  # nobody is invited twice
