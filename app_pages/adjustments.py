@@ -20,6 +20,7 @@ from services.permissions import Permission
 from ui.auth import require_page_permission
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import choose_campaign, show_flash
 
 FLASH_KEY = "adjustments.flash"
 GEN_KEY = "adjustments.gen"  # bumped after a change: a fresh form, uploader and reason
@@ -49,26 +50,22 @@ user = require_page_permission(Permission.configure_campaign, lang)
 st.title(t("adjustments.title", lang))
 st.caption(t("adjustments.intro", lang))
 
-flash = st.session_state.pop(FLASH_KEY, None)
-if flash:
-    st.success(flash, icon=":material/task_alt:")
+show_flash(FLASH_KEY)
 
 try:
     choices = indicators.campaigns(uow(), user)
 except ServiceError as exc:
     show_error(exc, lang)
     st.stop()
-if not choices:
-    st.info(t("adjustments.no_campaigns", lang))
-    st.stop()
-by_code = {c.code: c for c in choices}
-code: str = st.selectbox(
+selected = choose_campaign(
+    choices,
     t("adjustments.campaign", lang),
-    list(by_code),
-    format_func=lambda c: f"{by_code[c].name}（{c}）",
+    lambda c: f"{c.name}（{c.code}）",
+    empty=t("adjustments.no_campaigns", lang),
     key="adjustments.campaign",
 )
-if not by_code[code].editable:
+code = selected.code
+if not selected.editable:
     st.info(t("adjustments.frozen_campaign", lang))
 gen = st.session_state.get(GEN_KEY, 0)
 

@@ -21,6 +21,7 @@ from services.permissions import PermissionDenied
 from ui.auth import current_user
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import choose_campaign, show_flash
 
 GEN_KEY = "appeals.gen"  # bumped after a change: fresh form fields
 FLASH_KEY = "appeals.flash"  # (kind, text) to show after st.rerun()
@@ -96,22 +97,17 @@ if not (may_decide or may_file):
     st.stop()
 st.caption(t("appeals.intro", lang))
 
-flash = st.session_state.pop(FLASH_KEY, None)
-if flash:
-    st.success(flash, icon=":material/task_alt:")
+show_flash(FLASH_KEY)
 
-public = results.published_campaigns(uow())
-if not public:
-    st.info(t("appeals.no_campaigns", lang))
-    st.stop()
-by_code = {c.code: c for c in public}
-code: str = st.selectbox(
+selected = choose_campaign(
+    results.published_campaigns(uow()),
     t("appeals.campaign", lang),
-    list(by_code),
-    format_func=lambda c: t("appeals.campaign_option", lang, name=by_code[c].name, code=c),
+    lambda c: t("appeals.campaign_option", lang, name=c.name, code=c.code),
+    empty=t("appeals.no_campaigns", lang),
     key="appeals.campaign",
 )
-st.caption(t("appeals.snapshot", lang, sha=by_code[code].snapshot_sha256))
+code = selected.code
+st.caption(t("appeals.snapshot", lang, sha=selected.snapshot_sha256))
 gen = st.session_state.get(GEN_KEY, 0)
 
 # ---------------------------------------------------------------- a liaison files and follows

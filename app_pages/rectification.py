@@ -24,6 +24,7 @@ from services.permissions import PermissionDenied
 from ui.auth import current_user
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import choose_campaign, show_flash
 
 GEN_KEY = "rectification.gen"  # bumped after a change: fresh form fields
 FLASH_KEY = "rectification.flash"  # a success message to show after st.rerun()
@@ -78,21 +79,15 @@ is_admin = Role(user.role) == Role.admin
 is_liaison = Role(user.role) == Role.liaison
 st.caption(t("rectification.intro", lang))
 
-flash = st.session_state.pop(FLASH_KEY, None)
-if flash:
-    st.success(flash, icon=":material/task_alt:")
+show_flash(FLASH_KEY)
 
-public = results.published_campaigns(uow())
-if not public:
-    st.info(t("rectification.no_campaigns", lang))
-    st.stop()
-by_code = {c.code: c for c in public}
-code: str = st.selectbox(
+code = choose_campaign(
+    results.published_campaigns(uow()),
     t("rectification.campaign", lang),
-    list(by_code),
-    format_func=lambda c: t("rectification.campaign_option", lang, name=by_code[c].name, code=c),
+    lambda c: t("rectification.campaign_option", lang, name=c.name, code=c.code),
+    empty=t("rectification.no_campaigns", lang),
     key="rectification.campaign",
-)
+).code
 gen = st.session_state.get(GEN_KEY, 0)
 
 try:

@@ -25,6 +25,7 @@ from services.results import (
 )
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
+from ui.widgets import choose_campaign
 
 lang = current_lang()
 
@@ -201,19 +202,14 @@ def files_tab(results: PublishedResults) -> None:
 # ---------------------------------------------------------------- the page
 
 st.title(t("results.title", lang))
-campaigns = published_campaigns(uow())
-if not campaigns:
-    st.info(t("results.none", lang))
-    st.stop()
-codes = [c.code for c in campaigns]
-wanted = st.query_params.get("campaign")
-chosen = st.selectbox(
+chosen = choose_campaign(
+    published_campaigns(uow()),
     t("results.campaign", lang),
-    codes,
-    index=codes.index(wanted) if wanted in codes else 0,
-    format_func=lambda code: next(c.name for c in campaigns if c.code == code),
+    lambda c: c.name,
+    empty=t("results.none", lang),
+    from_url=True,
 )
-results = published_results(uow(), chosen)
+results = published_results(uow(), chosen.code)
 campaign = results.campaign
 if campaign.status.value == "published" and campaign.notice_ends_at is not None:
     st.info(t("results.notice_period", lang, until=f"{campaign.notice_ends_at:%Y-%m-%d}"))

@@ -14,6 +14,7 @@ from services.errors import NotFound
 from services.results import published_campaigns, published_results, unit_problems, unit_trend
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
+from ui.widgets import choose_campaign
 
 lang = current_lang()
 
@@ -31,18 +32,13 @@ def number(value: float | None, digits: int = 2) -> str:
 
 
 st.title(t("unit.title", lang))
-campaigns = published_campaigns(uow())
-if not campaigns:
-    st.info(t("results.none", lang))
-    st.stop()
-codes = [c.code for c in campaigns]
-wanted = st.query_params.get("campaign")
-code = st.selectbox(
+code = choose_campaign(
+    published_campaigns(uow()),
     t("results.campaign", lang),
-    codes,
-    index=codes.index(wanted) if wanted in codes else 0,
-    format_func=lambda c: next(x.name for x in campaigns if x.code == c),
-)
+    lambda c: c.name,
+    empty=t("results.none", lang),
+    from_url=True,
+).code
 results = published_results(uow(), code)
 names = {r.unit_id: r.name for r in sorted(results.rows, key=lambda r: r.name)}
 wanted_unit = st.query_params.get("unit")
