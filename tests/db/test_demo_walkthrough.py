@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db import demo
-from db.models import Campaign, Publication, Role, Unit, User
+from db import crypto, demo
+from db.models import Campaign, FrameEntry, Publication, Role, SamplingFrame, SurveyResponse, Unit, User
 from scoring import load_bundle, score_campaign
 from scoring.output import result_rows
 from services import appeals, campaigns, cards, rectification, results
@@ -54,6 +54,22 @@ def test_publish_recompute_appeal_and_follow_up_on_the_demo(
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         archive.extractall(tmp_path)
     bundle = load_bundle(tmp_path / code)
+    # no personal data leaves in it: no respondent's number or name, no comment
+    text = "".join(f.read_text(encoding="utf-8") for f in (tmp_path / code).iterdir())
+    with make_uow() as uow:
+        entries = uow.session.execute(
+            select(FrameEntry).join(SamplingFrame).join(Campaign).where(Campaign.code == code).limit(200)
+        ).scalars()
+        personal = [crypto.decrypt(e.phone_enc) for e in entries]
+        comments = [
+            c
+            for c in uow.session.execute(
+                select(SurveyResponse.comment).where(SurveyResponse.comment != "").limit(200)
+            ).scalars()
+        ]
+    assert personal and comments
+    assert not [p for p in personal if p in text or p[3:] in text]
+    assert not [c for c in comments if c in text]
     recomputed = {
         r["unit_id"]: r
         for r in result_rows(
