@@ -20,6 +20,7 @@ from survey.bulletin import DEFAULT_MIN_ANSWERS, DISSATISFIED_BELOW, PERIODS, pe
 from ui.auth import current_user
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import choose_campaign
 
 RANGE = "range"
 
@@ -40,25 +41,23 @@ try:
 except ServiceError as exc:
     st.error(t("bulletin.error", lang, detail=str(exc)))
     st.stop()
-if not choices:
-    st.info(t("bulletin.none", lang))
-    st.stop()
-by_code = {c.code: c for c in choices}
-code: str = st.selectbox(
+selected = choose_campaign(
+    choices,
     t("bulletin.campaign", lang),
-    list(by_code),
-    format_func=lambda c: f"{by_code[c].name}（{c}）",
+    lambda c: f"{c.name}（{c.code}）",
+    empty=t("bulletin.none", lang),
     key="bulletin.campaign",
 )
+code = selected.code
 
 if admin:
     public = st.toggle(
         t("bulletin.public", lang),
-        value=by_code[code].public,
+        value=selected.public,
         help=t("bulletin.public_help", lang),
         key=f"bulletin.public.{code}",
     )
-    if public != by_code[code].public:
+    if public != selected.public:
         try:
             bulletin.set_public_bulletin(uow(), user, code, public)
         except ServiceError as exc:

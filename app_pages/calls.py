@@ -25,6 +25,7 @@ from survey.assurance import CALLBACK, CHINA_TZ, COMPLETE, DISPOSITION_CODES, di
 from ui.auth import require_page_permission
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import show_flash
 
 CURRENT = "calls.current"  # (campaign code, case code) the caller chose to work on
 SIDS = "calls.sids"  # {"campaign/case": call SID of the bridge call placed from this page}
@@ -60,9 +61,7 @@ S = st.session_state
 
 st.title(t("calls.title", lang))
 st.caption(t("calls.intro", lang))
-flash = S.pop(FLASH, None)
-if flash:
-    st.success(flash, icon=":material/task_alt:")
+show_flash(FLASH)
 
 with st.expander(t("calls.my_phone", lang), icon=":material/phone_in_talk:"):
     # click-to-call rings this phone first, then joins the respondent

@@ -22,6 +22,7 @@ from survey.assurance import BackcheckDesign
 from ui.auth import require_page_permission
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import show_flash
 
 RATES = ("RR1", "RR2", "RR3", "RR4", "COOP1", "REF1", "CON1")
 FLASH = "fieldwork.flash"
@@ -57,9 +58,7 @@ gen = st.session_state.get(GEN, 0)
 
 st.title(t("fieldwork.title", lang))
 st.caption(t("fieldwork.intro", lang))
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash, icon=":material/task_alt:")
+show_flash(FLASH)
 
 try:
     campaigns = fieldwork.fieldwork_campaigns(uow(), user)

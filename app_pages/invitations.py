@@ -32,6 +32,7 @@ from services.telephony import send_sms_invitations
 from ui.auth import require_page_permission
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
+from ui.widgets import choose_campaign
 
 # The batch just issued, until cleared or replaced: a plain dict (a class defined in this
 # script would be a new class on every rerun). Its PDF and CSV are stored nowhere else.
@@ -230,18 +231,14 @@ try:
 except ServiceError as exc:
     show_error(exc, lang)
     st.stop()
-if not campaigns:
-    st.info(t("invitations.no_campaigns", lang))
-    st.stop()
-
-by_code = {c.code: c for c in campaigns}
-campaign_code = st.selectbox(
+campaign = choose_campaign(
+    campaigns,
     t("invitations.campaign", lang),
-    options=list(by_code),
-    format_func=lambda code: campaign_label(by_code[code], lang),
+    lambda c: campaign_label(c, lang),
+    empty=t("invitations.no_campaigns", lang),
     key="invitations.campaign",
 )
-campaign = by_code[campaign_code]
+campaign_code = campaign.code
 if campaign.status == CampaignStatus.draft:
     st.caption(t("invitations.draft_note", lang))
 

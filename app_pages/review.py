@@ -22,6 +22,7 @@ from survey.quality import FLAGS
 from ui.auth import require_page_permission
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import show_flash
 
 GEN_KEY = "review.gen"  # bumped after a change: fresh selection, filters and reason
 FLASH_KEY = "review.flash"  # a success message to show after st.rerun()
@@ -88,9 +89,7 @@ user = require_page_permission(Permission.score, lang)
 st.title(t("review.title", lang))
 st.caption(t("review.intro", lang))
 
-flash = st.session_state.pop(FLASH_KEY, None)
-if flash:
-    st.success(flash, icon=":material/task_alt:")
+show_flash(FLASH_KEY)
 
 try:
     campaigns = review.reviewable_campaigns(uow(), user)

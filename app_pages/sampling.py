@@ -38,6 +38,7 @@ from survey.sampling import Design, DesignParams
 from ui.auth import current_user, require_page_permission
 from ui.messages import t
 from ui.page import current_lang
+from ui.widgets import choose_campaign
 
 # The last file report (a frozen dataclass from the service) and the design the person
 # previewed, kept across reruns until replaced.
@@ -429,16 +430,13 @@ try:
 except ServiceError as exc:
     show_error(exc, lang)
     st.stop()
-if not campaigns:
-    st.info(t("sampling.no_campaigns", lang))
-    st.stop()
-by_code = {c.code: c for c in campaigns}
-campaign_code = st.selectbox(
+campaign_code = choose_campaign(
+    campaigns,
     t("sampling.campaign", lang),
-    options=list(by_code),
-    format_func=lambda code: campaign_label(by_code[code], lang),
+    lambda c: campaign_label(c, lang),
+    empty=t("sampling.no_campaigns", lang),
     key="sampling.campaign",
-)
+).code
 
 # Frames and the do-not-call list
 st.header(t("sampling.frames.header", lang))

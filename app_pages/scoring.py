@@ -33,6 +33,7 @@ from services.permissions import CurrentUser, Permission, PermissionDenied, allo
 from ui.auth import require_page_permission
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
+from ui.widgets import show_flash
 
 FLASH_KEY: Final = "scoring.flash"  # a success message to show after st.rerun()
 CONFIRM_KEY: Final = "scoring.confirm"  # (campaign code, lifecycle step) waiting for confirmation
@@ -235,9 +236,7 @@ user = require_page_permission(Permission.score, lang)
 st.title(t("scoring.title", lang))
 st.caption(t("scoring.intro", lang))
 
-flash = st.session_state.pop(FLASH_KEY, None)
-if flash:
-    st.success(flash, icon=":material/task_alt:")
+show_flash(FLASH_KEY)
 
 try:
     campaign_list = svc.scoring_campaigns(uow(), user)
