@@ -87,10 +87,9 @@ if allowed(user, Permission.score):
     staff.append(
         st.Page("app_pages/scoring.py", title=title, icon=":material/calculate:", url_path="scoring")
     )
-if (
-    allowed(user, Permission.decide_appeal)
-    or allowed(user, Permission.file_appeal)
-    or (user is not None and user.role == "liaison")
+# admins decide appeals; a liaison appeals (and follows the ledger) for its own unit
+if allowed(user, Permission.decide_appeal) or (
+    user is not None and allowed(user, Permission.file_appeal, user.unit_id)
 ):
     title = t("nav.appeals", lang)
     staff.append(st.Page("app_pages/appeals.py", title=title, icon=":material/gavel:", url_path="appeals"))

@@ -936,8 +936,8 @@ def _targets(uow: UnitOfWork, campaign: Campaign) -> tuple[dict[str, int], int, 
     units = (sample.design or {}).get("units") if sample is not None else None
     if isinstance(units, dict):
         for code, spec in units.items():
-            # services.sampling writes "target" (completes wanted for the unit)
-            value = spec.get("target", spec.get("target_completes")) if isinstance(spec, dict) else None
+            # the completes wanted for the unit, as services.sampling writes the design
+            value = spec.get("target") if isinstance(spec, dict) else None
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
                 per_unit[str(code)] = math.ceil(value)
     return per_unit, params.min_phone, "sample" if per_unit else "min_phone"

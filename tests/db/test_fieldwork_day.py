@@ -67,9 +67,7 @@ def test_a_fieldwork_day_gives_the_hand_counted_rates(make_uow: MakeUow) -> None
         add_frame_case(make_uow, code, unit, who)
     with make_uow() as uow:  # the draw's design names a target for u1 only
         campaign = uow.session.execute(select(Campaign)).scalar_one()
-        uow.session.add(
-            PhoneSample(campaign_id=campaign.id, seed=1, design={"units": {"u1": {"target_completes": 4}}})
-        )
+        uow.session.add(PhoneSample(campaign_id=campaign.id, seed=1, design={"units": {"u1": {"target": 4}}}))
         uow.commit()
 
     clock = Clock(utc(local(2, 9)))
