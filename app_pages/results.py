@@ -140,12 +140,25 @@ def cards_tab(results: PublishedResults) -> None:
             )
 
 
+# A publication never changes (a republication has a new snapshot hash), so its files are
+# made once per snapshot and language instead of on every rerun of the page (the PDF
+# alone takes about half a second: it embeds a subset of the CJK font).
+@st.cache_data(max_entries=32, show_spinner=False)
+def ranking_file(snapshot_sha256: str, lang: str, _results: PublishedResults) -> bytes:
+    headers = {key: label(f"results.xlsx.{key}", key) for key, _ in RANKING_COLUMNS}
+    values = {"grade": "results.grade.", "list": "results.list.", "card": "results.card."}
+    return ranking_xlsx(_results, headers, lambda column, value: label(values[column] + value, value))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def notice_file(snapshot_sha256: str, _results: PublishedResults) -> bytes:
+    return cards_notice_pdf(_results)
+
+
 def files_tab(results: PublishedResults) -> None:
     campaign = results.campaign
     st.write(t("results.files.intro", lang))
-    headers = {key: label(f"results.xlsx.{key}", key) for key, _ in RANKING_COLUMNS}
-    values = {"grade": "results.grade.", "list": "results.list.", "card": "results.card."}
-    xlsx = ranking_xlsx(results, headers, lambda column, value: label(values[column] + value, value))
+    xlsx = ranking_file(campaign.snapshot_sha256, lang, results)
     st.download_button(
         t("results.files.xlsx", lang),
         data=xlsx,
@@ -155,7 +168,7 @@ def files_tab(results: PublishedResults) -> None:
         icon=":material/table:",
     )
     try:
-        notice = cards_notice_pdf(results)
+        notice = notice_file(campaign.snapshot_sha256, results)
     except FileNotFoundError:
         st.warning(t("results.files.no_font", lang))
     else:
