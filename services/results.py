@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from db.models import (
     Campaign,
@@ -168,6 +169,8 @@ def _published(uow: UnitOfWork) -> list[tuple[Campaign, Publication]]:
             Publication.snapshot.is_not(None),
         )
         .order_by(Campaign.year.desc(), Campaign.code, Publication.id.desc())
+        # the snapshot and the bundle (megabytes) load only when a caller reads them
+        .options(defer(Publication.snapshot), defer(Publication.bundle))
     ).all()
     latest: dict[int, tuple[Campaign, Publication]] = {}
     for campaign, publication in rows:
