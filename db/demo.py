@@ -90,6 +90,7 @@ from scoring.params import parse_campaign_toml
 from scoring.phone import disposition_class
 from services.campaigns import results_snapshot
 from services.scoring import freeze_bundle, score_stored_campaign
+from survey.problems import DEFAULT_AGE_BANDS, DEFAULT_SEXES
 
 CITY = "临江市"
 SERIES_CODE = "lj-shuangping"
@@ -265,10 +266,12 @@ GROUPS = (
     ("service_recipient", "服务对象", "service recipients"),
     ("deputy", "人大代表、政协委员", "deputies and CPPCC members"),
 )
-AGE_BANDS = ("18-34", "35-59", "60+")
-SEXES = ("male", "female")
+# the survey's own categories, so the demo's answers are raked as the page asks for them
+AGE_BANDS = DEFAULT_AGE_BANDS
+SEXES = DEFAULT_SEXES
 
-# Work-style problems a respondent may name (十二害 grouped in threes, and the three 作为).
+# Work-style problems a respondent may name (十二害 grouped in threes, and the three 作为):
+# the codes of survey.problems, with the Chinese used in the demo's ledger texts.
 PROBLEM_TYPES = {
     "cold_hard_shirking": ("冷硬推", "cold, harsh, passing the buck"),
     "waiting_relying": ("等靠要", "waiting, relying on others, asking for more"),

@@ -697,3 +697,10 @@ def _pending(make_uow) -> set[str]:  # type: ignore[no-untyped-def]
         return set(
             uow.session.scalars(select(SurveyResponse.code).where(SurveyResponse.status == "quarantined"))
         )
+
+
+def test_the_demo_speaks_the_survey_s_vocabulary() -> None:
+    from survey import problems
+
+    assert list(demo.PROBLEM_TYPES) == list(problems.PROBLEM_TYPES)
+    assert (demo.AGE_BANDS, demo.SEXES) == (problems.DEFAULT_AGE_BANDS, problems.DEFAULT_SEXES)
