@@ -2334,6 +2334,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "操作未能完成，请检查所选问卷的状态后重试。",
         "en": "The action could not be done; check the state of the chosen responses and try again.",
     },
+    # --- hardening (bundles): keys of this area go directly below this line ---
+    # --- hardening (auth): keys of this area go directly below this line ---
+    # --- hardening (webhooks): keys of this area go directly below this line ---
+    # --- hardening (survey): keys of this area go directly below this line ---
+    # --- hardening (staff-ui): keys of this area go directly below this line ---
+    # --- hardening (fieldwork): keys of this area go directly below this line ---
+    # --- hardening (demo): keys of this area go directly below this line ---
 }
 
 
