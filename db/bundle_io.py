@@ -56,7 +56,7 @@ from db.models import (
 from db.uow import UnitOfWork
 from scoring import METHOD_VERSION, BundleError, Defect, load_bundle
 from scoring.bundle import SAT3
-from scoring.csvfile import CsvTable, decode_bundle_bytes, read_csv
+from scoring.csvfile import CsvTable, bool_mask, decode_bundle_bytes, read_bundle_file, read_csv
 
 # Rows per executemany call: large enough to amortise the call, small enough that the
 # tuples of one batch stay a few megabytes.
@@ -222,7 +222,9 @@ def _read_files(root: Path, hashes: dict[str, str]) -> _Files:
     tables: dict[str, CsvTable] = {}
     toml = ""
     for name, digest in hashes.items():
-        raw = (root / name).read_bytes()
+        raw = read_bundle_file(root / name, name, defects)  # never follows a link swapped in
+        if raw is None:
+            continue
         if hashlib.sha256(raw).hexdigest() != digest:
             defects.append(Defect(name, None, None, "the file changed while the bundle was being imported"))
             continue
@@ -235,6 +237,73 @@ def _read_files(root: Path, hashes: dict[str, str]) -> _Files:
     if defects:
         raise BundleError(defects)
     return _Files(toml=toml, tables=tables)
+
+
+# Bundle columns stored in length-limited database columns (VARCHAR(n)): PostgreSQL refuses a
+# longer value in the middle of the import, SQLite would keep it; both are refused up front,
+# by file, line and column. Columns checked against a vocabulary (status, kind...) and
+# references (which equal an id of this list) need no entry.
+STORED_WIDTHS: dict[str, dict[str, Any]] = {
+    "units.csv": {
+        "unit_id": Unit.__table__.c.code,
+        "name": CampaignUnit.__table__.c.name,
+        "category": CampaignUnit.__table__.c.category,
+        "head_name": CampaignUnit.__table__.c.head_name,
+        "parent_id": CampaignUnit.__table__.c.parent_code,
+    },
+    "scales.csv": {
+        "scale_id": Scale.__table__.c.code,
+        "code": ScaleOption.__table__.c.code,
+        "label_zh": ScaleOption.__table__.c.label_zh,
+        "label_en": ScaleOption.__table__.c.label_en,
+    },
+    "items.csv": {"item_id": Item.__table__.c.code},
+    "survey_responses.csv": {
+        "response_id": SurveyResponse.__table__.c.code,
+        "group": RespondentGroup.__table__.c.code,
+        "channel": SurveyResponse.__table__.c.channel,
+        "submitted_at": SurveyResponse.__table__.c.submitted_at,
+    },
+    "phone_cases.csv": {"case_id": PhoneCase.__table__.c.code, "caller_id": Caller.__table__.c.code},
+    "indicators.csv": {"indicator_id": Indicator.__table__.c.code, "name": Indicator.__table__.c.name},
+}
+CAMPAIGN_WIDTHS: dict[str, Any] = {
+    "id": Campaign.__table__.c.code,
+    "name": Campaign.__table__.c.name,
+    "series": CampaignSeries.__table__.c.code,
+}
+
+
+def _check_widths(info: Any, tables: dict[str, CsvTable]) -> list[Defect]:
+    """A defect for every value longer than the database column that would store it."""
+    defects: list[Defect] = []
+    for key, column in CAMPAIGN_WIDTHS.items():
+        value = getattr(info, key)
+        if len(value) > column.type.length:
+            defects.append(Defect("campaign.toml", None, f"campaign.{key}", _too_long(value, column)))
+    for name, widths in STORED_WIDTHS.items():
+        t = tables.get(name)
+        if t is None:
+            continue
+        for field, column in widths.items():
+            if not t.has(field):
+                continue
+            col = t.col(field)
+            rows = np.flatnonzero(bool_mask(pc.greater(pc.utf8_length(col), column.type.length)))
+            if rows.size:
+                values = col.take(pa.array(rows)).to_pylist()
+                defects.extend(
+                    Defect(name, t.line(int(r)), field, _too_long(v, column))
+                    for r, v in zip(rows.tolist(), values, strict=True)
+                )
+    return defects
+
+
+def _too_long(value: str, column: Any) -> str:
+    return (
+        f'"{value[:30]}…" is {len(value):,} characters long; the platform keeps at most '
+        f"{column.type.length} for it"
+    )
 
 
 def _index(values: pa.ChunkedArray, universe: pa.Array | pa.ChunkedArray, what: str) -> np.ndarray:
@@ -297,7 +366,8 @@ def import_bundle(uow: UnitOfWork, path: str | Path, *, counts: dict[str, int] |
     Raises
     ------
     scoring.BundleError
-        The bundle has defects (the scorer's, all of them); nothing is written.
+        The bundle has defects (the scorer's, all of them), or values longer than the
+        database columns that would keep them (:data:`STORED_WIDTHS`); nothing is written.
     CampaignExists
         The database already holds a campaign with the bundle's ``[campaign] id``.
 
@@ -307,6 +377,9 @@ def import_bundle(uow: UnitOfWork, path: str | Path, *, counts: dict[str, int] |
     bundle = load_bundle(root)  # validation first: exactly the scorer's defects
     files = _read_files(root, bundle.file_sha256)
     info = bundle.info
+    too_long = _check_widths(info, files.tables)
+    if too_long:
+        raise BundleError(too_long)
     session = uow.session
     if session.scalar(select(Campaign.id).where(Campaign.code == info.id)) is not None:
         raise CampaignExists(info.id)

@@ -4,6 +4,16 @@ Every defect found is collected (file, line, column) before anything is scored;
 :func:`load_bundle` raises :class:`BundleError` with all of them. Checks are
 vectorised with pyarrow and numpy, so a city-scale bundle is validated in about
 the time it takes to parse it.
+
+Besides ``bundle.md``'s rules, the reader refuses what a crafted or damaged bundle
+could otherwise slip through (issue 10; the file-level ones are in
+:mod:`scoring.csvfile`): names, labels, ids and other free text that a spreadsheet
+would take for a formula (:data:`TEXT_COLUMNS`, :mod:`scoring.textrules`); ids with
+spaces around them (:data:`ID_COLUMNS`); unit ids and indicator ids that differ only
+by case, full/half width or surrounding spaces (``U1``, ``u1``, ``Ｕ１`` and `` U1``
+are one unit to a person, so they are duplicates); a history year outside
+:data:`~scoring.params.YEAR_RANGE`; call attempts that are not a whole number up to
+:data:`MAX_ATTEMPTS`.
 """
 
 from __future__ import annotations
@@ -19,11 +29,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scoring.csvfile import CsvTable, decode_bundle_bytes, read_csv
+from scoring.csvfile import (
+    CsvTable,
+    decode_bundle_bytes,
+    edge_bytes,
+    encoding_defect,
+    first_long_line,
+    long_line_defect,
+    read_bundle_file,
+    read_csv,
+)
 from scoring.errors import BundleError, Defect
 from scoring.inputs import AAPOR_CLASSES, Answers, CampaignInputs
-from scoring.params import CampaignInfo, MethodParams, parse_campaign_toml
+from scoring.params import YEAR_RANGE, CampaignInfo, MethodParams, parse_campaign_toml
 from scoring.phone import disposition_class
+from scoring.textrules import FORMULA_PREFIXES, label_defect
 
 CSV_FILES = (
     "units.csv",
@@ -58,6 +78,37 @@ REQUIRED_COLUMNS = {
     "adjustments.csv": ("unit_id", "kind"),
     "history.csv": ("unit_id", "year", "unsatisfactory"),
 }
+# Columns of names, labels, ids and other free text: values reach spreadsheets (the
+# scorer's results.csv and fieldwork.csv, the ranking XLSX, exported bundles opened in
+# Excel), so none may begin like a formula. Not here: numeric columns (-0.5 is a valid
+# number), columns checked against a fixed vocabulary (instrument, status, disposition,
+# direction, method, kind, unsatisfactory) and references, which must equal an id
+# checked here. Every other column of survey_responses.csv (the raking variables and
+# respondent attributes the platform keeps) is checked too.
+TEXT_COLUMNS = {
+    "units.csv": ("unit_id", "name", "category", "head_name"),
+    "scales.csv": ("scale_id", "code", "label_zh", "label_en"),
+    "items.csv": ("item_id", "text_zh", "text_en"),
+    "survey_responses.csv": ("response_id", "group", "channel", "submitted_at"),
+    "phone_cases.csv": ("case_id", "caller_id"),
+    "indicators.csv": ("indicator_id", "name"),
+    "adjustments.csv": ("reason",),
+}
+# Columns that define an id: a value with spaces around it is refused (" U1" prints
+# like "U1" but is another id, and a reference typed without the space would not find it).
+ID_COLUMNS = {
+    "units.csv": ("unit_id",),
+    "scales.csv": ("scale_id", "code"),
+    "items.csv": ("item_id",),
+    "survey_responses.csv": ("response_id",),
+    "phone_cases.csv": ("case_id", "caller_id"),
+    "indicators.csv": ("indicator_id",),
+}
+# survey_responses.csv columns that are not respondent attributes (see TEXT_COLUMNS).
+RESPONSE_FIELDS = ("response_id", "unit_id", "group", "channel", "submitted_at", "status")
+#: Most call attempts a phone case may record: a whole number; more is a data error
+#: (and would overflow the database's integer).
+MAX_ATTEMPTS = 1000
 STATUSES = ("valid", "duplicate", "quarantined", "withdrawn", "")
 # The built-in scale (bundle.md): code -> (label, score); None = don't know.
 SAT3 = {
@@ -251,9 +302,36 @@ def _check_required_cells(reader: _Reader, table: CsvTable, columns: Iterable[st
         reader.bad_rows(table, table.empty(column), column, "the required cell is empty")
 
 
-def _check_unique(reader: _Reader, table: CsvTable, column: str, what: str) -> None:
+def _check_unique(reader: _Reader, table: CsvTable, column: str, what: str, *, fold: bool = False) -> None:
+    """Duplicate ids; with ``fold``, ids that differ only by case, full/half width or
+    surrounding spaces are duplicates too (compared after NFKC, trimming, lower case)."""
     dup = _string_repeats(table.col(column)) & ~table.empty(column)
     reader.bad_rows(table, dup, column, f'duplicate {what} "{{value}}"')
+    if not fold:
+        return
+    col = table.col(column)
+    folded = pc.utf8_lower(pc.utf8_normalize(pc.utf8_trim_whitespace(col), "NFKC"))
+    _, key = _codes(folded)
+    alike = _repeats(key) & ~dup & ~table.empty(column)
+    if not alike.any():
+        return
+    _, first = np.unique(key, return_index=True)
+    first_row = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+    first_row[key[first]] = first
+    rows = np.flatnonzero(alike)
+    values = col.take(pa.array(rows)).to_pylist()
+    earlier = col.take(pa.array(first_row[key[rows]])).to_pylist()
+    for r, v, e, fr in zip(rows.tolist(), values, earlier, first_row[key[rows]].tolist(), strict=True):
+        reader.defects.append(
+            Defect(
+                table.name,
+                table.line(r),
+                column,
+                f'duplicate {what} "{_shown(v)}": it differs from "{_shown(e)}" '
+                f"(line {table.line(fr)}) only by case, full/half width or spaces, so people "
+                "would take the two for one",
+            )
+        )
 
 
 def _check_unique_pair(
@@ -297,10 +375,90 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _read_toml(reader: _Reader, root: Path, hash_pool: ThreadPoolExecutor) -> str | None:
+    """campaign.toml as text, or None with a defect (link, long line, encoding)."""
+    name = "campaign.toml"
+    raw = read_bundle_file(root / name, name, reader.defects)
+    if raw is None:
+        return None
+    reader.hashes[name] = hash_pool.submit(_sha256, raw)
+    too_long = first_long_line(raw)
+    if too_long is not None:
+        reader.defects.append(long_line_defect(name, too_long))
+        return None
+    try:
+        return decode_bundle_bytes(raw)[0].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reader.defects.append(encoding_defect(name, raw, exc))
+        return None
+
+
+# First bytes of the formula prefixes, and the bytes that can begin or end a Unicode
+# white space character (ASCII ones; U+0085/U+00A0 start with C2, U+1680 with E1,
+# U+2000-U+205F with E2, U+3000 with E3; a multi-byte character ends with a byte >= 0x80).
+_FORMULA_FIRST_BYTES = np.array(sorted({p.encode("utf-8")[0] for p in FORMULA_PREFIXES}), dtype=np.uint8)
+_SPACE_FIRST_BYTES = np.array([9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
+_SPACE_LAST_ASCII = np.array([9, 10, 11, 12, 13, 28, 29, 30, 31, 32], dtype=np.uint8)
+
+
+def _shown(value: str) -> str:
+    """A value as quoted in a message: control characters made visible."""
+    return value.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n").replace("\x00", "\\0")
+
+
+def _check_text(reader: _Reader, table: CsvTable) -> None:
+    """Formula-like text (TEXT_COLUMNS) and ids with spaces around them (ID_COLUMNS).
+
+    Each column is pre-filtered on its cells' first and last bytes (numpy over arrow's
+    buffers, no string copied); only the few flagged cells are judged by the exact rules:
+    :func:`scoring.textrules.label_defect` and Unicode white space (``str.strip``).
+    """
+    columns = [c for c in TEXT_COLUMNS.get(table.name, ()) if table.has(c)]
+    if table.name == "survey_responses.csv":
+        extra = [c for c in table.columns if c not in RESPONSE_FIELDS]
+        columns += extra
+        # their names become the header of exported bundles: the same rule, on line 1
+        reader.defects.extend(d for c in extra if (d := label_defect(table.name, 1, c, c)) is not None)
+    ids = [c for c in ID_COLUMNS.get(table.name, ()) if table.has(c)]
+    for column in dict.fromkeys(columns + ids):
+        col = table.col(column)
+        first, last = edge_bytes(col)
+        if column in columns:
+            rows = np.flatnonzero(np.isin(first, _FORMULA_FIRST_BYTES))
+            values = col.take(pa.array(rows)).to_pylist() if rows.size else []
+            for r, v in zip(rows.tolist(), values, strict=True):
+                found = label_defect(table.name, table.line(r), column, v)
+                if found is not None:
+                    reader.defects.append(found)
+        if column in ids:
+            maybe = np.isin(first, _SPACE_FIRST_BYTES) | np.isin(last, _SPACE_LAST_ASCII) | (last >= 0x80)
+            rows = np.flatnonzero(maybe)
+            values = col.take(pa.array(rows)).to_pylist() if rows.size else []
+            for r, v in zip(rows.tolist(), values, strict=True):
+                if v != v.strip():
+                    reader.defects.append(
+                        Defect(
+                            table.name,
+                            table.line(r),
+                            column,
+                            f'"{_shown(v)}" has spaces before or after it; an id must not (it would '
+                            "print like another id, and references typed without the spaces would not "
+                            "find it)",
+                        )
+                    )
+
+
 def _load(
     reader: _Reader, root: Path, hash_pool: ThreadPoolExecutor
 ) -> tuple[CampaignInfo, MethodParams, CampaignInputs] | None:
-    present = {p.name for p in root.iterdir() if p.is_file()}
+    # Every entry counts as present, whatever its type: read_bundle_file refuses links
+    # and anything else that is not a regular file, naming it (is_file() would follow a
+    # link, and call a pipe or a folder "missing").
+    try:
+        present = {p.name for p in root.iterdir()}
+    except OSError as exc:
+        reader.bad(str(root), None, None, f"the bundle folder cannot be read: {exc.strerror or exc}")
+        return None
     for name in REQUIRED_FILES:
         if name not in present:
             reader.bad(name, None, None, "required file is missing from the bundle")
@@ -311,13 +469,7 @@ def _load(
     info: CampaignInfo | None = None
     params = MethodParams()
     if "campaign.toml" in present:
-        raw = (root / "campaign.toml").read_bytes()
-        reader.hashes["campaign.toml"] = hash_pool.submit(_sha256, raw)
-        try:
-            text = decode_bundle_bytes(raw)[0].decode("utf-8")
-        except UnicodeDecodeError:
-            reader.bad("campaign.toml", None, None, "the file is neither UTF-8 nor GBK/GB18030 text")
-            text = None
+        text = _read_toml(reader, root, hash_pool)
         if text is not None:
             info, params, toml_defects = parse_campaign_toml(text)
             reader.defects.extend(toml_defects)
@@ -325,11 +477,14 @@ def _load(
     for name in CSV_FILES:
         if name not in present:
             continue
-        raw = (root / name).read_bytes()
+        raw = read_bundle_file(root / name, name, reader.defects)
+        if raw is None:
+            continue
         reader.hashes[name] = hash_pool.submit(_sha256, raw)
         table = read_csv(root / name, name, reader.defects, raw=raw)
         if table is not None and _require_columns(reader, table, REQUIRED_COLUMNS[name]):
             _check_required_cells(reader, table, REQUIRED_COLUMNS[name])
+            _check_text(reader, table)
             reader.tables[name] = table
 
     if "units.csv" not in reader.tables or "items.csv" not in reader.tables:
@@ -392,7 +547,7 @@ class _Units:
 
 def _read_units(reader: _Reader) -> _Units:
     t = reader.tables["units.csv"]
-    _check_unique(reader, t, "unit_id", "unit_id")
+    _check_unique(reader, t, "unit_id", "unit_id", fold=True)
     ids = t.col("unit_id")
     if t.has("parent_id"):
         parent = t.col("parent_id")
@@ -590,7 +745,13 @@ def _read_cases(reader: _Reader, units: _Units) -> _Cases:
     else:
         caller, caller_ids = np.full(t.n_rows, -1, dtype=np.int64), ()
     if t.has("attempts"):
-        _numbers(reader, t, "attempts", required=False, min_value=0.0)
+        attempts = _numbers(reader, t, "attempts", required=False, min_value=0.0)
+        reader.bad_rows(
+            t,
+            (attempts > MAX_ATTEMPTS) | ((attempts >= 0) & (attempts != np.floor(attempts))),
+            "attempts",
+            '"{value}" is not a whole number of call attempts from 0 to ' + f"{MAX_ATTEMPTS:,}",
+        )
     return _Cases(unit, cls, caller, caller_ids, t.col("case_id"))
 
 
@@ -609,7 +770,7 @@ def _read_indicators(reader: _Reader) -> _Indicators:
     if t is None:
         z = np.zeros(0)
         return _Indicators((), z, z.astype(bool), z.astype(bool), z, z)
-    _check_unique(reader, t, "indicator_id", "indicator_id")
+    _check_unique(reader, t, "indicator_id", "indicator_id", fold=True)
     weight = _numbers(reader, t, "weight", required=True, min_value=0.0)
     direction = t.col("direction").to_pylist()
     method = t.col("method").to_pylist() if t.has("method") else [""] * t.n_rows
@@ -705,6 +866,14 @@ def _read_history(reader: _Reader, units: _Units) -> dict[tuple[int, int], bool]
             year = None
             if y:
                 reader.bad(t, [r], "year", f'"{y}" is not a whole year')
+        if year is not None and year not in YEAR_RANGE:
+            reader.bad(
+                t,
+                [r],
+                "year",
+                f'"{y}" is outside the years {YEAR_RANGE[0]}..{YEAR_RANGE[-1]} an appraisal can be held in',
+            )
+            year = None
         flag = f.lower()
         if flag not in ("true", "false"):
             if f:

@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 
 from scoring.bundle import load_bundle
+from scoring.csvfile import MAX_LINE_BYTES
 from scoring.engine import score_campaign
 from scoring.errors import BundleError
 from scoring.output import write_results
-from scoring.params import METHOD_VERSION
+from scoring.params import MAX_REPLICATES, METHOD_VERSION, YEAR_RANGE, replicates_problem
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -30,6 +31,14 @@ the two-years-running rule and bootstrap uncertainty.
 A bundle is a folder of CSV files and campaign.toml (see bundle.md). Files may be
 UTF-8 (with or without BOM) or GBK/GB18030. Every defect is reported with its
 file, line and column, and the exit status is then 2; nothing is written.
+
+Also refused: a file that is a symbolic link or not a regular file; a line longer
+than {MAX_LINE_BYTES:,} bytes; text that is not plausibly Chinese when read as GBK (Shift-JIS,
+Big5: save such files as UTF-8); old Mac OS (CR-only) line endings; NUL characters;
+names, labels and ids beginning with =, +, -, @, a tab or a carriage return (a
+spreadsheet would run them as formulas); ids with spaces around them; unit or
+indicator ids that differ only by case, width or spaces; years outside {YEAR_RANGE[0]}..{YEAR_RANGE[-1]};
+more than {MAX_REPLICATES:,} bootstrap replicates.
 """
 
 
@@ -54,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         "--replicates",
         metavar="N",
         type=int,
-        help="bootstrap replicates, overriding [uncertainty] replicates (0 = no uncertainty columns)",
+        help="bootstrap replicates, overriding [uncertainty] replicates (0 = no uncertainty columns; "
+        f"at most {MAX_REPLICATES:,})",
     )
     score.add_argument(
         "--threads", metavar="T", type=int, help="threads for the bootstrap (results do not depend on it)"
@@ -82,8 +92,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
-    if getattr(args, "replicates", None) is not None and args.replicates < 0:
-        print("error: --replicates must be 0 or more", file=sys.stderr)
+    replicates = getattr(args, "replicates", None)
+    problem = None if replicates is None else replicates_problem(replicates)
+    if problem is not None:
+        print(f"error: --replicates {args.replicates} {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     started = time.perf_counter()
     try:

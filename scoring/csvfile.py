@@ -1,20 +1,38 @@
-"""Reading one bundle CSV: encoding detection, fast parsing, line numbers for errors.
+"""Reading one bundle file: safe opening, encoding detection, fast parsing, line numbers.
 
 Files are parsed by pyarrow's multithreaded CSV reader with every column as text;
 numbers are converted and checked afterwards, column by column, so that a bad cell
 can be reported with its line and column. Government offices export GBK/GB18030,
 so text that is not UTF-8 is decoded as GB18030 (a superset of GBK).
+
+A bundle comes from outside (an office's export, a download, a crafted folder), so
+before parsing, the reader refuses, naming the file and line (数据包安全检查):
+
+- a file that is a symbolic link or not a regular file (never followed, never read);
+- a line longer than :data:`MAX_LINE_BYTES` (looked for in a memory map before the
+  file is read, so a 200 MB line is refused without holding it);
+- non-UTF-8 text that is not plausibly Chinese GBK/GB18030 (:func:`decode_bundle_bytes`:
+  GB18030 decodes almost any byte string, so Shift-JIS would turn into garbled names);
+- a carriage return that ends no CRLF pair (old Mac OS line endings, or a stray one);
+- a NUL character in any cell (PostgreSQL cannot store it; no text holds one).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import functools
 import io
+import mmap
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from scoring.errors import Defect
@@ -23,15 +41,54 @@ UTF8_BOM = b"\xef\xbb\xbf"
 # Quoted values may hold line breaks in small, hand-made files (reasons, names);
 # allowing them disables pyarrow's parallel chunking, so big files do without.
 MULTILINE_VALUES_BELOW = 16 * 1024 * 1024
+#: Longest line (bytes, line break excluded) of a bundle file. A record of the format
+#: is a few hundred bytes; the longest legitimate cells (an adjustment's reason, a
+#: unit's name) are a few kilobytes. The cap bounds every cell, keeps each record well
+#: inside one of pyarrow's 1 MiB parsing blocks, and lets a crafted 200 MB line be
+#: refused by line number instead of failing deep inside the parser.
+MAX_LINE_BYTES: Final = 64 * 1024
+# Bytes handled at a time by the scans that would otherwise copy a whole file.
+SCAN_CHUNK_BYTES: Final = 8 * 1024 * 1024
+#: Share of a GB18030-decoded file's non-ASCII characters that may lie outside common
+#: Chinese (see :func:`decode_bundle_bytes`); Shift-JIS decoded as GB18030 is ~100%.
+MAX_UNCOMMON_SHARE: Final = 0.5
+_NOT_CHINESE = (
+    "the file is not UTF-8, and read as GBK/GB18030 it gives mostly characters that "
+    "Chinese text does not use (such as {shown}): it is probably in another encoding "
+    "such as Shift-JIS or Big5; save it as UTF-8"
+)
+
+
+class ImplausibleEncoding(UnicodeDecodeError):
+    """Bytes that decode as GB18030 but are not plausibly Chinese text (e.g. Shift-JIS).
+
+    A :class:`UnicodeDecodeError`, so that every caller that refuses undecodable text
+    refuses these too; ``start`` is the offset of the first line that shows it and
+    ``reason`` says what is wrong in plain words.
+    """
 
 
 def decode_bundle_bytes(raw: bytes) -> tuple[bytes, str]:
     """UTF-8 bytes (BOM removed) and the encoding the file was in.
 
+    Text that is not UTF-8 is read as GB18030 (which includes GBK), but only if the
+    result is plausibly Chinese: GB18030 assigns a character to almost every byte pair,
+    so a Shift-JIS or Big5 file would otherwise be read "successfully" into garbled
+    names. The rule: at most half (:data:`MAX_UNCOMMON_SHARE`) of the decoded non-ASCII
+    characters may lie outside *common Chinese*, which is GB2312's 6,763 hanzi and its
+    punctuation, number and full-width rows (GB2312 rows 1-3 and 16-87; rows 4-9 hold
+    kana, Greek, Cyrillic, pinyin and box drawing). Mainland GBK exports are nearly
+    all common Chinese (rare name characters such as 喆 or 䶮 are a few per cent);
+    Shift-JIS kana and JIS level-1 kanji decode to rare GBK-only ideographs (东京都庁
+    becomes 搶嫗搒挕) and half-width katakana to kana rows or invalid sequences, so
+    Japanese text is ~100% uncommon. A file that really is GBK with mostly rare
+    characters (traditional Chinese, say) can always be saved as UTF-8.
+
     Raises
     ------
     UnicodeDecodeError
-        When the bytes are neither UTF-8 nor GB18030.
+        When the bytes are neither UTF-8 nor GB18030; :class:`ImplausibleEncoding`
+        when they are GB18030 only in form.
     """
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM) :]
@@ -43,7 +100,169 @@ def decode_bundle_bytes(raw: bytes) -> tuple[bytes, str]:
         raw.decode("utf-8")
         return raw, "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("gb18030").encode("utf-8"), "gb18030"
+        text = raw.decode("gb18030").encode("utf-8")
+    uncommon, total, first = _uncommon_chinese(text)
+    if uncommon > MAX_UNCOMMON_SHARE * total:
+        line = text[:first].count(b"\n")
+        start = _line_start(raw, line)
+        char_end = first + 1
+        while char_end < len(text) and text[char_end] & 0xC0 == 0x80:
+            char_end += 1
+        shown = '"' + text[first:char_end].decode("utf-8") + '"'
+        raise ImplausibleEncoding("gb18030", raw, start, start + 1, _NOT_CHINESE.format(shown=shown))
+    return text, "gb18030"
+
+
+@functools.cache
+def _common_chinese() -> np.ndarray:
+    """Lookup table over the Basic Multilingual Plane: True for common Chinese characters."""
+    table = np.zeros(0x10000, dtype=bool)
+    rows = [*range(0xA1, 0xA4), *range(0xB0, 0xF8)]  # GB2312 rows 1-3 and 16-87
+    for lead in rows:
+        for trail in range(0xA1, 0xFF):
+            cell = bytes((lead, trail))
+            try:
+                cell.decode("gb2312")  # a character GB2312 assigns...
+            except UnicodeDecodeError:
+                continue
+            table[ord(cell.decode("gb18030"))] = True  # ...as GB18030 decodes it (· is U+00B7)
+    return table
+
+
+def _uncommon_chinese(text: bytes) -> tuple[int, int, int]:
+    """(uncommon characters, non-ASCII characters, offset of the first uncommon one)
+    in UTF-8 ``text``, counted with numpy over the encoded bytes (no Python loop)."""
+    common = _common_chinese()
+    u = np.frombuffer(text, dtype=np.uint8)
+    uncommon = total = 0
+    first = -1
+    for lo in range(0, u.size, SCAN_CHUNK_BYTES):
+        # Chunks end on a character boundary (never before a continuation byte).
+        hi = min(lo + SCAN_CHUNK_BYTES, u.size)
+        while hi < u.size and u[hi] & 0xC0 == 0x80:
+            hi += 1
+        part = u[lo:hi]
+        if not (part >= 0x80).any():
+            continue
+        # 3-byte sequences (all of CJK) and 2-byte ones (Latin-1 signs such as · and ×)
+        # get their code points looked up; 4-byte characters are never common.
+        lead3 = np.flatnonzero((part & 0xF0) == 0xE0)
+        code3 = (
+            ((part[lead3] & 0x0F).astype(np.uint16) << 12)
+            | ((part[lead3 + 1] & 0x3F).astype(np.uint16) << 6)
+            | (part[lead3 + 2] & 0x3F)
+        )
+        lead2 = np.flatnonzero((part & 0xE0) == 0xC0)
+        code2 = ((part[lead2] & 0x1F).astype(np.uint16) << 6) | (part[lead2 + 1] & 0x3F)
+        lead4 = np.flatnonzero(part >= 0xF0)
+        bad = [lead3[~common[code3]], lead2[~common[code2]], lead4]
+        total += lead3.size + lead2.size + lead4.size
+        uncommon += sum(b.size for b in bad)
+        if first < 0 and any(b.size for b in bad):
+            first = lo + int(min(b[0] for b in bad if b.size))
+    return uncommon, total, first
+
+
+def _line_start(raw: bytes, line: int) -> int:
+    """Offset in ``raw`` where 0-based line ``line`` starts."""
+    pos = 0
+    for _ in range(line):
+        pos = raw.index(b"\n", pos) + 1
+    return pos
+
+
+def encoding_defect(name: str, raw: bytes, exc: UnicodeDecodeError) -> Defect:
+    """The defect for a file that cannot be read as text, at the line where it shows."""
+    line = raw[: exc.start].count(b"\n") + 1
+    if isinstance(exc, ImplausibleEncoding):
+        return Defect(name, line, None, exc.reason)
+    return Defect(name, line, None, "the file is neither UTF-8 nor GBK/GB18030 text")
+
+
+# ---------------------------------------------------------------------- opening files
+
+
+def read_bundle_file(path: Path, name: str, defects: list[Defect]) -> bytes | None:
+    """The bytes of the bundle file ``path``; None, with a defect, when it must not be read.
+
+    A symbolic link is never followed (``O_NOFOLLOW``: a bundle could otherwise make
+    the scorer read and echo any file of the machine), and only a regular file is read
+    (a pipe named ``units.csv`` would block for ever). A file is checked for an
+    over-long line (:data:`MAX_LINE_BYTES`) before it is read into memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            raise OSError(errno.ELOOP, "symbolic link")
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            defects.append(
+                Defect(
+                    name,
+                    None,
+                    None,
+                    "the file is a symbolic link; a bundle's files must be "
+                    "regular files, and links are not followed",
+                )
+            )
+        else:
+            defects.append(Defect(name, None, None, f"the file cannot be read: {exc.strerror or exc}"))
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        defects.append(Defect(name, None, None, "the entry is not a regular file (a folder, pipe or device)"))
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            too_long = None
+            if info.st_size:
+                # Look for an over-long line in a read-only map of the file first: only
+                # the pages around each line break are touched, so a 200 MB line is
+                # refused after reading 64 KiB of it; a valid file costs a page per 64 KiB.
+                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    too_long = first_long_line(mapped)
+            if too_long is not None:
+                defects.append(long_line_defect(name, too_long))
+                return None
+            return fh.read()
+        except OSError as exc:  # an I/O error, or a file system that cannot map files
+            defects.append(Defect(name, None, None, f"the file cannot be read: {exc.strerror or exc}"))
+            return None
+
+
+def first_long_line(data: bytes | mmap.mmap, limit: int = MAX_LINE_BYTES) -> int | None:
+    """The 1-based number of the first line longer than ``limit`` bytes, or None.
+
+    From each line start, the last line break within the next ``limit + 1`` bytes is
+    found with ``rfind`` (C, scanning backwards, so it stops at once on ordinary lines);
+    none means the line is too long, otherwise the search jumps past that break. A file
+    is thus checked in about one step per ``limit`` bytes.
+    """
+    size, pos = len(data), 0
+    while size - pos > limit:
+        nl = data.rfind(b"\n", pos, pos + limit + 1)
+        if nl < 0:
+            return _breaks_before(data, pos) + 1
+        pos = nl + 1
+    return None
+
+
+def _breaks_before(data: bytes | mmap.mmap, end: int) -> int:
+    """Line breaks in ``data[:end]``, counted a chunk at a time (a map is not copied whole)."""
+    return sum(data[k : min(k + SCAN_CHUNK_BYTES, end)].count(b"\n") for k in range(0, end, SCAN_CHUNK_BYTES))
+
+
+def long_line_defect(name: str, line: int) -> Defect:
+    return Defect(
+        name,
+        line,
+        None,
+        f"the line is longer than {MAX_LINE_BYTES:,} bytes, the most a line of a bundle file may "
+        "hold (a record is a few hundred bytes; is this really a CSV file of the bundle?)",
+    )
 
 
 @dataclass
@@ -100,12 +319,30 @@ def _record_lines(text: bytes) -> np.ndarray:
 def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = None) -> CsvTable | None:
     """Parse ``path``; on a defect that makes the file unreadable, record it and return None."""
     if raw is None:
-        raw = path.read_bytes()
+        raw = read_bundle_file(path, name, defects)
+        if raw is None:
+            return None
+    too_long = first_long_line(raw)  # raw may come from elsewhere than read_bundle_file
+    if too_long is not None:
+        defects.append(long_line_defect(name, too_long))
+        return None
     try:
         text, encoding = decode_bundle_bytes(raw)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        defects.append(Defect(name, line, None, "the file is neither UTF-8 nor GBK/GB18030 text"))
+        defects.append(encoding_defect(name, raw, exc))
+        return None
+    stray_cr = _stray_carriage_return(text)
+    if stray_cr is not None:
+        defects.append(
+            Defect(
+                name,
+                stray_cr,
+                None,
+                "a carriage return ends this line without a line feed (old Mac OS line endings, "
+                "or a stray carriage return in a value): save the file with Windows (CRLF) or "
+                "Unix (LF) line endings",
+            )
+        )
         return None
     first_break = text.find(b"\n")
     header_bytes = text if first_break < 0 else text[:first_break]
@@ -152,7 +389,61 @@ def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = N
             )
         return None
     columns = {h: table.column(h) for h in header}
-    return CsvTable(name=name, columns=columns, n_rows=table.num_rows, encoding=encoding, _text=text)
+    result = CsvTable(name=name, columns=columns, n_rows=table.num_rows, encoding=encoding, _text=text)
+    if b"\x00" in text:  # one memchr; the cells are searched only when there is one
+        _report_nul_cells(result, header, defects)
+        return None
+    return result
+
+
+def _stray_carriage_return(text: bytes) -> int | None:
+    """Line (1-based) of the first carriage return that ends a line without a line feed.
+
+    CSV parsers (pyarrow's and Python's) take such a CR for a line break, so CR-only
+    files would be read as one long header or as shifted records. A CR inside a quoted
+    value is part of the value, and is left to the cell checks (a label that begins
+    with one is refused by the formula rule, naming its column). Quotes are matched by
+    parity: an escaped quote ("") adds two.
+    """
+    if b"\r" not in text or text.count(b"\r") == text.count(b"\r\n"):
+        return None
+    u = np.frombuffer(text, dtype=np.uint8)
+    cr = np.flatnonzero(u == 0x0D)
+    cr = cr[(cr + 1 >= u.size) | (u[np.minimum(cr + 1, u.size - 1)] != 0x0A)]
+    quotes = np.flatnonzero(u == 0x22)
+    outside = cr[np.searchsorted(quotes, cr) % 2 == 0]
+    if outside.size == 0:
+        return None
+    return text.count(b"\n", 0, int(outside[0])) + 1
+
+
+def _report_nul_cells(table: CsvTable, header: list[str], defects: list[Defect]) -> None:
+    """A defect for every cell (and header name) that holds a NUL character."""
+    for h in header:
+        if "\x00" in h:
+            defects.append(Defect(table.name, 1, h.replace("\x00", "\\0"), NUL_MESSAGE))
+    for h in header:
+        rows = np.flatnonzero(bool_mask(pc.match_substring(table.col(h), "\x00")))
+        defects.extend(Defect(table.name, table.line(int(r)), h, NUL_MESSAGE) for r in rows)
+
+
+NUL_MESSAGE: Final = (
+    "the cell holds a NUL character (byte 0), which no text may hold; the file is damaged "
+    "or not a text export"
+)
+
+
+def bool_mask(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """An arrow boolean column as numpy (arrow packs booleans into bits); null is False."""
+    if isinstance(mask, pa.ChunkedArray):
+        parts = [bool_mask(chunk) for chunk in mask.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    validity, values = mask.buffers()[:2]
+    end = mask.offset + len(mask)
+    bits = np.unpackbits(np.frombuffer(values, dtype=np.uint8), count=end, bitorder="little")
+    if mask.null_count:
+        bits &= np.unpackbits(np.frombuffer(validity, dtype=np.uint8), count=end, bitorder="little")
+    return bits[mask.offset :].astype(bool)
 
 
 def empty_cells(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -165,6 +456,32 @@ def empty_cells(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
     return np.diff(offsets) == 0
+
+
+def edge_bytes(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and the last UTF-8 byte of every string cell (0 for an empty cell), read
+    straight off the offsets and data buffers: vectorised pre-filters for rules about how
+    a value begins or ends, with no string copied."""
+    if isinstance(arr, pa.ChunkedArray):
+        parts = [edge_bytes(chunk) for chunk in arr.chunks]
+        if not parts:
+            return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.uint8)
+        return np.concatenate([f for f, _ in parts]), np.concatenate([b for _, b in parts])
+    if len(arr) == 0:
+        return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.uint8)
+    offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
+    buffer = arr.buffers()[2]
+    if buffer is None or buffer.size == 0:
+        zeros = np.zeros(len(arr), dtype=np.uint8)
+        return zeros, zeros.copy()
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    top = data.size - 1  # an empty cell may point just past the data: clip, then zero it
+    first = np.where(filled, data[np.minimum(starts, top)], 0).astype(np.uint8)
+    last = np.where(filled, data[np.clip(ends - 1, 0, top)], 0).astype(np.uint8)
+    return first, last
 
 
 def _find_line(text: bytes, row_text: str) -> int | None:

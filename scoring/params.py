@@ -12,13 +12,44 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from scoring.errors import Defect
+from scoring.textrules import label_defect
 
 METHOD_VERSION = "1"
 COMPONENTS = ("survey", "phone", "bigdata")
 WEIGHT_SUM_TOLERANCE = 1e-9
+#: Years a campaign (and an earlier outcome in history.csv) may carry: 十佳十差 appraisals
+#: began in the 2000s; anything outside is a typing error, and would not fit the database.
+YEAR_RANGE: Final = range(2000, 2101)
+#: Most bootstrap replicates a run may draw (``[uncertainty] replicates``, ``--replicates``).
+MAX_REPLICATES: Final = 10_000
+# Bytes the bootstrap holds per replicate and unit: survey, phone and final scores, rank
+# (float64/int64), list membership and the quantiles' working copies (measured ~56).
+BOOTSTRAP_BYTES_PER_CELL: Final = 64
+
+
+def replicates_problem(replicates: int) -> str | None:
+    """Why ``replicates`` cannot be run, in plain words after the number ("is more
+    than ..."); None when it can.
+
+    The cap protects memory: every replicate keeps a score and a rank per unit, so a
+    mistyped 2,000,000,000 would try to allocate tens of GiB and kill the process
+    instead of being refused.
+    """
+    if replicates < 0:
+        return "must be 0 or more"
+    if replicates > MAX_REPLICATES:
+        gib = MAX_REPLICATES * 1000 * BOOTSTRAP_BYTES_PER_CELL / 2**30
+        return (
+            f"is more than the {MAX_REPLICATES:,} replicates allowed: the bootstrap keeps every "
+            f"replicate's scores and ranks in memory, about {BOOTSTRAP_BYTES_PER_CELL} bytes per "
+            f"replicate and unit ({MAX_REPLICATES:,} replicates of 1,000 units take about "
+            f"{gib:.1f} GiB), and intervals do not get meaningfully more precise beyond a few "
+            "thousand replicates"
+        )
+    return None
 
 
 def _frozen(d: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -114,6 +145,10 @@ def parse_campaign_toml(
     def bad(key: str | None, message: str, line: int | None = None) -> None:
         defects.append(Defect(file, line, key, message))
 
+    def bad_at(key: str, message: str) -> None:
+        """A defect at the line that sets ``key`` (for the hardening checks)."""
+        defects.append(Defect(file, _key_line(text, key), key, message))
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -124,7 +159,7 @@ def parse_campaign_toml(
         return None, MethodParams(), defects
 
     values: dict[str, Any] = {}
-    info = _parse_campaign_table(doc.get("campaign"), bad)
+    info = _parse_campaign_table(doc.get("campaign"), bad, bad_at)
 
     for table, keys in _SCALARS.items():
         section = doc.get(table, {})
@@ -182,7 +217,27 @@ def parse_campaign_toml(
 
     params = MethodParams(**values)
     _check_ranges(params, bad)
+    problem = replicates_problem(params.replicates)
+    if problem is not None:
+        bad_at("uncertainty.replicates", f'"{params.replicates}" {problem}')
     return info, params, defects
+
+
+def _key_line(text: str, dotted: str) -> int | None:
+    """Line (1-based) of the ``key = ...`` that sets ``dotted`` (``campaign.year``), when
+    it is written as a key under its table header (the usual layout); else None."""
+    table, _, key = dotted.rpartition(".")
+    current = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\]\s*(#.*)?", line)
+        if header:
+            current = header.group(1).replace('"', "").replace(" ", "")
+            continue
+        found = re.match(r'"?([A-Za-z0-9_-]+)"?\s*=', line)
+        if found and current == table and found.group(1) == key:
+            return number
+    return None
 
 
 _INVALID = object()
@@ -204,7 +259,7 @@ def _scalar(value: Any, kind: str, key: str, bad: Any) -> Any:
     return float(value)
 
 
-def _parse_campaign_table(table: Any, bad: Any) -> CampaignInfo | None:
+def _parse_campaign_table(table: Any, bad: Any, bad_at: Any) -> CampaignInfo | None:
     if not isinstance(table, dict):
         bad("campaign", "the [campaign] table is missing")
         return None
@@ -223,6 +278,26 @@ def _parse_campaign_table(table: Any, bad: Any) -> CampaignInfo | None:
     elif isinstance(year, bool) or not isinstance(year, int):
         bad("campaign.year", f'"{year}" is not a whole year')
         ok = False
+    elif year not in YEAR_RANGE:
+        bad_at(
+            "campaign.year",
+            f'"{year}" is outside the years {YEAR_RANGE[0]}..{YEAR_RANGE[-1]} an appraisal can be held in',
+        )
+        ok = False
+    # The campaign's id, name and series are shown and exported as text: the label rule
+    # of every name (no formula), and no NUL (TOML's "\u0000" escape; no database keeps it).
+    for key in ("id", "name", "series"):
+        value = table.get(key)
+        if not isinstance(value, str):
+            continue
+        dotted = f"campaign.{key}"
+        if "\x00" in value:
+            bad_at(dotted, "the text holds a NUL character (\\u0000), which no text may hold")
+            ok = False
+        found = label_defect("campaign.toml", None, dotted, value)
+        if found is not None:
+            bad_at(dotted, found.message)
+            ok = False
     if not ok:
         return None
     return CampaignInfo(

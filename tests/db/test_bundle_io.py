@@ -49,6 +49,7 @@ from db.uow import UnitOfWork
 from scoring import BundleError, load_bundle
 from scoring.cli import main as scoring_main
 from tests.scoring.bundlekit import Bundle
+from tests.scoring.crafted import CASES, FORMULAS, LABEL_COLUMNS, SECRET, Crafted, base_bundle, label_case
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example" / "bundle"
@@ -491,6 +492,130 @@ def test_cli_refuses_a_bad_bundle_with_the_scorers_messages_and_no_traceback(
     assert lines[0] == f"{bad}: {len(defects.value.defects)} defect(s); nothing was imported."
     assert lines[1:] == scorer_lines
     assert row_counts(cli_env) == before
+
+
+# ---------------------------------------------------------------------------- crafted bundles
+
+# One formula per file of the format, through the same reader (tests/scoring has them all).
+LABEL_SAMPLE = [
+    label_case(*column, FORMULAS[k % len(FORMULAS)])
+    for k, column in enumerate(LABEL_COLUMNS)
+    if column[1]
+    in {"name", "label_zh", "text_en", "group", "caller_id", "reason", "campaign.name", "unit_id"}
+]
+
+
+def test_crafted_bundles_are_refused_by_the_import_and_nothing_is_written(
+    make_uow: MakeUow, database_url: str, tmp_path: Path
+) -> None:
+    """Every crafted bundle of tests/scoring/crafted.py: the scorer's defects, nothing written.
+    Before the hardening, NUL bytes and huge years imported on SQLite and crashed PostgreSQL
+    mid-import; formulas, garbled Shift-JIS names and "u1" beside "U1" were imported."""
+    import_dir(make_uow, EXAMPLE)
+    before = row_counts(database_url)
+    wrong: list[str] = []
+    for k, case in enumerate([*CASES, *LABEL_SAMPLE]):
+        bundle = case.build(tmp_path / f"case{k}")
+        with pytest.raises(BundleError) as scorer:
+            load_bundle(bundle)
+        try:
+            with make_uow() as uow:
+                import_bundle(uow, bundle)
+                uow.commit()
+            wrong.append(f"{case.name}: imported")
+        except BundleError as exc:
+            if exc.defects != scorer.value.defects:
+                wrong.append(f"{case.name}: {exc.defects} != the scorer's {scorer.value.defects}")
+            if not any(d.file == case.file and d.line == case.line for d in exc.defects):
+                wrong.append(f"{case.name}: no defect at {case.file}, line {case.line}: {exc.defects}")
+            if any(SECRET in d.message for d in exc.defects):
+                wrong.append(f"{case.name}: a linked file was echoed")
+        if row_counts(database_url) != before:
+            wrong.append(f"{case.name}: the database changed")
+            break
+    assert not wrong, "\n".join(wrong)
+    # the uncrafted bundle imports: the cases are refused for what was crafted into them
+    import_dir(make_uow, base_bundle().write(tmp_path / "base"))
+
+
+CLI_CASES = [
+    c
+    for c in CASES
+    if c.name
+    in {
+        "nul-in-a-name",
+        "nul-in-a-respondent-attribute",
+        "campaign-year-huge",
+        "history-year-huge",
+        "two-billion-replicates",
+        "units-is-a-symlink",
+        "a-line-too-long",
+        "shift-jis-units",
+        "unit-id-case",
+        "cr-only-line-endings",
+    }
+]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c.name for c in CLI_CASES])
+def test_python_m_db_import_bundle_refuses_a_crafted_bundle_with_exit_2(
+    database_url: str, tmp_path: Path, case: Crafted
+) -> None:
+    bundle = case.build(tmp_path / "bundle")
+    before = row_counts(database_url)
+    dispose_all()
+    done = subprocess.run(
+        [sys.executable, "-m", "db", "import-bundle", str(bundle)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    where = case.file + (f", line {case.line}" if case.line is not None else "")
+    assert any(line.startswith(where) and case.says in line for line in done.stderr.splitlines()), done.stderr
+    assert SECRET not in done.stderr
+    assert row_counts(database_url) == before
+
+
+def test_values_longer_than_the_database_keeps_are_refused_before_writing(
+    make_uow: MakeUow, database_url: str, tmp_path: Path
+) -> None:
+    """VARCHAR limits: PostgreSQL failed mid-import with a traceback, SQLite kept the text."""
+    b = base_bundle()
+    b.units[0]["name"] = "派" * 201  # units.csv line 2; campaign_unit.name is VARCHAR(200)
+    b.units[1]["head_name"] = "王" * 101  # line 3; VARCHAR(100)
+    b.cases[0]["caller_id"] = "k" * 65  # phone_cases.csv line 2; caller.code VARCHAR(64)
+    b.responses[2]["channel"] = "w" * 33  # survey_responses.csv line 4; VARCHAR(32)
+    b.set("campaign.id", "c" * 65)  # campaign.code VARCHAR(64)
+    bundle = b.write(tmp_path / "bundle")
+    load_bundle(bundle)  # the offline scorer has no such limits
+    before = row_counts(database_url)
+    with make_uow() as uow, pytest.raises(BundleError) as refused:
+        import_bundle(uow, bundle)
+    where = {(d.file, d.line, d.column) for d in refused.value.defects}
+    assert where == {
+        ("units.csv", 2, "name"),
+        ("units.csv", 3, "head_name"),
+        ("phone_cases.csv", 2, "caller_id"),
+        ("survey_responses.csv", 4, "channel"),
+        ("campaign.toml", None, "campaign.id"),
+    }, refused.value.defects
+    assert "at most 200" in str(next(d for d in refused.value.defects if d.column == "name"))
+    assert row_counts(database_url) == before
+
+
+def test_db_score_refuses_too_many_replicates(cli_env: str) -> None:
+    code, _, err = run_cli(["import-bundle", str(EXAMPLE)])
+    assert code == 0, err
+    before = row_counts(cli_env)
+    code, _, err = run_cli(["score", "example-2017", "--replicates", "2000000000"])
+    assert code == 2
+    assert "10,000 replicates allowed" in err and "memory" in err
+    assert row_counts(cli_env) == before  # no run stored
 
 
 # ---------------------------------------------------------------------------- nothing lost
