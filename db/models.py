@@ -419,8 +419,8 @@ class CallAttempt(Base):
 
 
 class WebhookReceipt(Base):
-    """A telephony webhook already handled (its provider's idempotency key or request
-    signature): a replay is refused and changes nothing."""
+    """A telephony webhook already handled, keyed by a digest of what its signature covers
+    (signed URL and parameters): a retry or replay of it is recognised and changes nothing."""
 
     __tablename__ = "webhook_receipt"
     __table_args__ = (UniqueConstraint("provider", "key"),)
@@ -654,6 +654,38 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = _now()
     last_seen_at: Mapped[datetime] = _now()
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ThrottleEvent(Base):
+    """One counted attempt (a failed login, a verification code sent) or, with ``lock``, a
+    lockout until ``expires_at``, per scope and key (db/throttle.py). Kept in the database so
+    that every app process behind a load balancer counts the same attempts."""
+
+    __tablename__ = "throttle_event"
+    __table_args__ = (Index("ix_throttle_event_scope_key_at", "scope", "key", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # when the row stops counting (or locking) and may be deleted
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    lock: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class VerificationCode(Base):
+    """A pending phone verification (手机号验证码), shared by every app process: the
+    number only as its keyed hash, our own code only as an HMAC (the offline simulator also
+    keeps it encrypted, to show the simulated SMS), the wrong tries counted."""
+
+    __tablename__ = "verification_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # None when the provider (Twilio Verify) makes and checks the code
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = _now()
 
 
 class AuditEntry(Base):

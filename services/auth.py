@@ -5,15 +5,26 @@ random token; the database keeps only the token's SHA-256, so a copy of the data
 cannot be used to sign in. A session ends at logout, after ``idle_minutes`` without a
 request (checked here, on the server, at every request) or after
 ``MAX_SESSION_HOURS`` whatever happens.
+
+Guessing is throttled per account and per network address (db/throttle.py, in the
+database, so every app process counts the same tries): after ``APPRAISAL_LOGIN_BACKOFF_AFTER``
+failures each try must wait longer, after ``APPRAISAL_LOGIN_LOCKOUT_AFTER`` the account is
+locked for ``APPRAISAL_LOGIN_LOCKOUT_MINUTES`` (an admin can unlock it earlier), and a network
+address with ``APPRAISAL_LOGIN_NETWORK_LOCKOUT_AFTER`` failures is locked the same way. A
+refused try never reaches the password check, so even the right password waits. Failed and
+refused sign-ins are audited with the username tried, never the password.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import math
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Final
 
@@ -22,7 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 
 import config
-from db import audit, crypto
+from db import audit, crypto, throttle
 from db.models import Caller, LoginSession, Role, Unit, User
 from db.uow import UnitOfWork
 from services.clock import Clock, as_utc, utcnow
@@ -39,7 +50,24 @@ USERNAME_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 # already write the database, so it acts with an admin's rights, audited as "cli".
 CLI_OPERATOR: Final = CurrentUser(id=0, username="cli", role=Role.admin, display_name="command line")
 
+# Throttle scopes of sign-in (db/throttle.py): failures per username tried and per network address.
+ACCOUNT_SCOPE: Final = "login.account"
+NETWORK_SCOPE: Final = "login.network"
+# How much of a tried username or address the audit trail keeps (the form takes anything).
+AUDIT_TEXT_LIMIT: Final = 100
+
 _hasher = PasswordHasher()
+_log = logging.getLogger(__name__)
+
+
+class LoginThrottled(Refused):
+    """Too many failed sign-ins for this account or from this network: the try was not
+    checked. ``retry_after``: seconds to wait; ``locked_until``: the end of a lockout."""
+
+    def __init__(self, retry_after: float, locked_until: datetime | None = None) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {math.ceil(retry_after)} s")
+        self.retry_after = retry_after
+        self.locked_until = locked_until
 
 
 def password_hasher() -> PasswordHasher:
@@ -62,6 +90,34 @@ def token_hash(token: str) -> str:
 def idle_minutes_setting() -> int:
     """Idle timeout from ``APPRAISAL_SESSION_IDLE_MINUTES`` (default 30)."""
     return int(config.SESSION_IDLE_MINUTES.get())
+
+
+def _positive_setting(setting: config.Setting) -> int:
+    # A value that is not a positive number falls back to the default rather than lifting the limit.
+    try:
+        value = int(setting.get().strip())
+    except ValueError:
+        value = 0
+    return value if value > 0 else int(setting.default)
+
+
+def login_rules() -> tuple[throttle.Rule, throttle.Rule]:
+    """The sign-in throttle per account and per network, from the settings (read at each call)."""
+    window = timedelta(minutes=_positive_setting(config.LOGIN_LOCKOUT_MINUTES))
+    account = throttle.Rule(
+        ACCOUNT_SCOPE,
+        limit=_positive_setting(config.LOGIN_LOCKOUT_AFTER),
+        window=window,
+        lockout=window,
+        backoff_after=_positive_setting(config.LOGIN_BACKOFF_AFTER),
+    )
+    network = throttle.Rule(
+        NETWORK_SCOPE,
+        limit=_positive_setting(config.LOGIN_NETWORK_LOCKOUT_AFTER),
+        window=window,
+        lockout=window,
+    )
+    return account, network
 
 
 def _as_current(user: User) -> CurrentUser:
@@ -246,16 +302,73 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> CurrentUser |
 
 
 def login(
-    uow: UnitOfWork, username: str, password: str, *, clock: Clock = utcnow
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    *,
+    network: str | None = None,
+    clock: Clock = utcnow,
 ) -> tuple[str, CurrentUser] | None:
-    """Check the password and open a session; returns the token (for the cookie) and the user."""
+    """Check the password and open a session; returns the token (for the cookie) and the user,
+    or None for a wrong username or password (audited, and counted against the account and
+    the ``network`` address). Raises :class:`LoginThrottled`, without checking the password,
+    while the account or the network must wait or is locked."""
+    now = as_utc(clock())
+    account_rule, network_rule = login_rules()
+    tried = {"username": username[:AUDIT_TEXT_LIMIT], "network": (network or "")[:AUDIT_TEXT_LIMIT] or None}
+    throttle.sweep(uow, now)  # opportunistic clean-up, in a transaction of its own
+    with uow:
+        session = uow.session
+        # Account before network, always: two sign-ins never wait on each other's keys.
+        verdicts = [throttle.verdict(session, account_rule, username, now)]
+        if network:
+            verdicts.append(throttle.verdict(session, network_rule, network, now))
+        refused = [v for v in verdicts if not v.allowed]
+        if refused:
+            retry_after = max(v.retry_after for v in refused)
+            locked_until = max((v.locked_until for v in refused if v.locked_until), default=None)
+            audit.record(
+                uow,
+                "session.login_throttled",
+                "login",
+                username[:64],
+                None,
+                {**tried, "retry_after_seconds": math.ceil(retry_after), "locked_until": locked_until},
+                at=now,
+            )
+            uow.commit()
+            _log.warning("sign-in throttled for %r from %s", username[:64], network)
+            raise LoginThrottled(retry_after, locked_until)
+        # Counted before the (slow) password check, so parallel guesses cannot slip under the
+        # limit; a success takes the count back.
+        failures = verdicts[0].count + 1
+        throttle.add(session, account_rule, username, now)
+        network_event = throttle.add(session, network_rule, network, now) if network else None
+        uow.commit()
     user = authenticate(uow, username, password)
     if user is None:
+        with uow:
+            ends = [throttle.lock_if_reached(uow.session, account_rule, username, now)]
+            if network:
+                ends.append(throttle.lock_if_reached(uow.session, network_rule, network, now))
+            locked = max((end for end in ends if end), default=None)
+            audit.record(
+                uow,
+                "session.login_failed",
+                "login",
+                username[:64],
+                None,
+                {**tried, "failures": failures, "locked_until": locked},
+                at=now,
+            )
+            uow.commit()
         return None
     token = secrets.token_urlsafe(32)
-    now = as_utc(clock())
     with uow:
         uow.actor = user.username
+        throttle.clear(uow.session, ACCOUNT_SCOPE, username)
+        if network_event is not None:
+            throttle.forget(uow.session, network_event)
         entry = LoginSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now)
         uow.session.add(entry)
         uow.session.flush()
@@ -314,5 +427,99 @@ def logout(uow: UnitOfWork, token: str | None, *, clock: Clock = utcnow) -> bool
         login_session.ended_at = now
         uow.actor = account.username
         audit.record(uow, "session.logout", "login_session", login_session.id, None, None, at=now)
+        uow.commit()
+        return True
+
+
+# ---------------------------------------------------------------- locked sign-ins (解锁)
+
+
+@dataclass(frozen=True, slots=True)
+class LockedSignIn:
+    """An account (``kind`` "account", ``key`` the username) or a network address (``kind``
+    "network") locked after failed sign-ins, until ``until`` (UTC)."""
+
+    kind: str
+    key: str
+    until: datetime
+    failures: int
+    display_name: str = ""
+
+
+def locked_sign_ins(
+    uow: UnitOfWork, user: CurrentUser | None, *, clock: Clock = utcnow
+) -> list[LockedSignIn]:
+    """Accounts, then network addresses, locked now (admins only); usernames tried that
+    belong to no account are left out (there is nothing to unlock)."""
+    require(user, Permission.manage_users)
+    account_rule, network_rule = login_rules()
+    now = as_utc(clock())
+    with uow:
+        session = uow.session
+        accounts = throttle.locks(session, account_rule, now)
+        names = dict(
+            session.execute(
+                select(User.username, User.display_name).where(
+                    User.username.in_([lock.key for lock in accounts])
+                )
+            ).all()
+        )
+        networks = throttle.locks(session, network_rule, now)
+    return [
+        *(
+            LockedSignIn("account", lock.key, lock.until, lock.failures, names[lock.key])
+            for lock in accounts
+            if lock.key in names
+        ),
+        *(LockedSignIn("network", lock.key, lock.until, lock.failures) for lock in networks),
+    ]
+
+
+def unlock_user(uow: UnitOfWork, user: CurrentUser | None, username: str, *, clock: Clock = utcnow) -> bool:
+    """Lift the lockout of an account and forget its failed sign-ins (admins only, audited);
+    False when there was nothing to forget."""
+    actor = require(user, Permission.manage_users)
+    account_rule, _network_rule = login_rules()
+    now = as_utc(clock())
+    with uow:
+        uow.actor = actor.username
+        account = uow.session.execute(select(User).where(User.username == username)).scalar()
+        if account is None:
+            raise NotFound(f"no account is called {username!r}")
+        before = throttle.verdict(uow.session, account_rule, username, now)
+        if not throttle.clear(uow.session, ACCOUNT_SCOPE, username):
+            return False
+        audit.record(
+            uow,
+            "user.unlock",
+            "app_user",
+            account.id,
+            {"locked_until": before.locked_until, "failures": before.count},
+            {"locked_until": None, "failures": 0},
+            at=now,
+        )
+        uow.commit()
+        return True
+
+
+def unlock_network(uow: UnitOfWork, user: CurrentUser | None, network: str, *, clock: Clock = utcnow) -> bool:
+    """Lift the lockout of a network address (admins only, audited); False when it had none."""
+    actor = require(user, Permission.manage_users)
+    _account_rule, network_rule = login_rules()
+    now = as_utc(clock())
+    with uow:
+        uow.actor = actor.username
+        before = throttle.verdict(uow.session, network_rule, network, now)
+        if not throttle.clear(uow.session, NETWORK_SCOPE, network):
+            return False
+        audit.record(
+            uow,
+            "login.unlock_network",
+            "login_network",
+            network[:64],
+            {"locked_until": before.locked_until, "failures": before.count},
+            {"locked_until": None, "failures": 0},
+            at=now,
+        )
         uow.commit()
         return True

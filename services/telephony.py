@@ -108,8 +108,9 @@ class WebhookRejected(ServiceError):
 
 
 class WebhookReplayed(WebhookRejected):
-    """This webhook (same idempotency token, or same signature, address and body) was
-    already handled."""
+    """This webhook (the same signed address and parameters) was already handled: a
+    provider's retry of a request answered too slowly, or a replay. Nothing was changed and
+    no receipt added; the routes answer it as already handled (see ``ui/telephony_routes.py``)."""
 
 
 # ---------------------------------------------------------------- settings
@@ -712,16 +713,30 @@ def ivr_step(
     step: int = 0,
     no_input: int = 0,
     answered_by: str = "",
+    replayed: bool = False,
     clock: Clock = utcnow,
 ) -> IvrPrompt:
     """One turn of the automatic questionnaire: store the key pressed for ``item_code``
     (the first answer to an item counts), then say what comes next. With every phone
     item answered the case is complete (1.1). ``no_input`` counts silent prompts in a row.
-    Raises :class:`WebhookReplayed` or :class:`WebhookRejected`, changing nothing."""
+    Raises :class:`WebhookReplayed` or :class:`WebhookRejected`, changing nothing.
+
+    ``replayed`` answers a request already handled (``WebhookReplayed``: the provider's
+    retry, or a replay): the turn is worked out against the call as it stands and rolled
+    back, so it writes nothing and takes no receipt. A retry thus gets the prompt the
+    first delivery got (its key is already stored, so the same next question follows)."""
     now = as_utc(clock())
+
+    def finish() -> None:
+        if replayed:
+            uow.rollback()
+        else:
+            uow.commit()
+
     with uow:
         uow.actor = f"webhook:{provider}"
-        _receipt(uow, provider, receipt_key)
+        if not replayed:
+            _receipt(uow, provider, receipt_key)
         attempt, case, campaign = _attempt_for(uow, attempt_id, call_sid)
         if attempt.mode != "ivr":
             raise WebhookRejected(f"attempt {attempt_id} is not an automatic call")
@@ -751,7 +766,7 @@ def ivr_step(
                 at=now,
             )
         if closed or machine:
-            uow.commit()
+            finish()
             return IvrPrompt(intro="", question=None, closing="" if machine else IVR_CLOSED, step=next_step)
         answered = dict(
             uow.session.execute(
@@ -779,7 +794,7 @@ def ivr_step(
             if not key:
                 silent = no_input
                 if silent >= MAX_NO_INPUT:
-                    uow.commit()
+                    finish()
                     return IvrPrompt(intro=IVR_NO_INPUT, question=None, closing=IVR_GOODBYE, step=next_step)
                 intro = IVR_NO_INPUT
             elif not key.isdigit() or not 1 <= int(key) <= len(options):
@@ -814,10 +829,10 @@ def ivr_step(
                     {**_state(attempt, case), "attempt": attempt.id},
                     at=now,
                 )
-            uow.commit()
+            finish()
             return IvrPrompt(intro=intro, question=None, closing=IVR_DONE, step=next_step)
         number, item, options = pending[0]
-        uow.commit()
+        finish()
         return IvrPrompt(
             intro=intro, question=_question(number, item, options), step=next_step, no_input=silent
         )

@@ -61,7 +61,6 @@ STATUS_EVENTS: Final = ["initiated", "ringing", "answered", "completed"]
 RING_SECONDS: Final = 30
 KEY_WAIT_SECONDS: Final = 8
 SIGNATURE_HEADER: Final = "X-Twilio-Signature"
-IDEMPOTENCY_HEADER: Final = "I-Twilio-Idempotency-Token"
 CONNECTING: Final = "正在为您接通受访者，请稍候。"
 
 
@@ -226,14 +225,32 @@ def signature_valid(auth_token: str, url: str, params: Any, signature: str) -> b
     return bool(RequestValidator(auth_token).validate(url, params, signature))
 
 
-def replay_key(headers: Mapping[str, str], signature: str, url: str, body: bytes) -> str:
-    """What makes a delivery unique: Twilio's idempotency token (the same on its retries),
-    else the digest of signature, URL and body (equal for a verbatim replay)."""
-    token = headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if token:
-        return "t:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
-    digest = hashlib.sha256(signature.encode("utf-8") + b"\n" + url.encode("utf-8") + b"\n" + body)
-    return "s:" + digest.hexdigest()
+def signed_content(url: str, params: Any) -> str:
+    """The text Twilio's signature is the HMAC of: the URL, then each parameter name
+    followed by its value, names sorted and each name's distinct values sorted (as
+    :meth:`RequestValidator.compute_signature` builds it). ``params`` is a multidict
+    (``getlist``) or a plain mapping."""
+    getlist = getattr(params, "getlist", None)
+    parts = [url]
+    for name in sorted(set(params)):
+        values = getlist(name) if getlist is not None else [params[name]]
+        parts.extend(name + value for value in sorted(set(values)))
+    return "".join(parts)
+
+
+def replay_key(url: str, params: Any) -> str:
+    """What makes a delivery unique: a digest of exactly what its signature covers (the
+    URL checked and the parameters, see :func:`signed_content`).
+
+    Nothing unsigned goes in (headers such as ``I-Twilio-Idempotency-Token``, the order or
+    repetition of fields in the body), so whoever replays a captured request cannot make
+    it look new. Twilio's own retry of a request we answered too slowly is byte-for-byte
+    the same request, so it gets the same key. Distinct events of one call never share
+    one: status callbacks carry ``SequenceNumber`` and ``Timestamp``, each ``<Gather>``
+    and ``<Redirect>`` of the automatic questionnaire has its own ``step`` in the URL, and
+    ``<Dial action>`` and the recording callback come once per call."""
+    digest = hashlib.sha256(signed_content(url, params).encode("utf-8"))
+    return "signed:" + digest.hexdigest()
 
 
 def _seconds(text: str | None) -> float | None:

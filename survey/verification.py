@@ -8,9 +8,9 @@ Three interchangeable :class:`Verifier` implementations deliver and check the co
 
 * :class:`SimulatedVerifier` (the default, ``APPRAISAL_VERIFIER=simulator``): no SMS at all,
   the code is written to the server log with the number masked (``138****5678``);
-* :class:`OwnCodeVerifier` (``own``): a code of our own, kept only as an HMAC with an expiry
-  and an attempt counter, delivered by any :class:`SmsSender` (a domestic provider such as
-  Aliyun or Tencent SMS in mainland China, where Twilio Verify needs use-case vetting);
+* :class:`OwnCodeVerifier` (``own``): a code of our own, kept only as an HMAC with an expiry,
+  delivered by any :class:`SmsSender` (a domestic provider such as Aliyun or Tencent SMS in
+  mainland China, where Twilio Verify needs use-case vetting);
 * :class:`TwilioVerifier` (``twilio``): Twilio Verify, which generates, sends and checks the
   code itself.
 
@@ -21,30 +21,35 @@ a code expires after 10 minutes and allows 5 tries. Every refusal is a
 ``code_expired``, ``code_wrong``, ``too_many_attempts``, ``verification_unavailable``) the
 page translates through the message catalogue.
 
-All state (codes, counters) lives in the memory of one process: run the survey in one
-process or behind a sticky load balancer, as Streamlit needs anyway.
+All state lives in the database, so that any number of app processes behind a load
+balancer behave as one and a restart forgets nothing: pending codes (their HMAC, expiry and
+wrong tries) in ``verification_code`` (db/verification_codes.py), the codes sent per number
+and per network in the platform's one throttle (db/throttle.py, also used by staff sign-in).
+Expired rows are deleted as new codes are asked for.
 """
 
 from __future__ import annotations
 
-import collections
-import hashlib
 import hmac
 import logging
 import secrets
-import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import config
+from db import crypto, throttle
+from db import verification_codes as codes
 from db.crypto import InvalidPhoneError, keyed_hash, mask_phone, normalize_cn_mobile, phone_hash
+from db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# Seconds since the epoch: the times are stored and compared across processes, so not monotonic.
 Clock = Callable[[], float]
+UowFactory = Callable[[], UnitOfWork]
 
 CODE_DIGITS = 6
 DEFAULT_TTL_SECONDS = 10 * 60
@@ -53,6 +58,17 @@ DEFAULT_PHONE_STARTS_PER_HOUR = 5
 DEFAULT_NETWORK_STARTS_PER_HOUR = 20
 HOUR = 60 * 60
 VERIFIERS = ("simulator", "own", "twilio")
+PHONE_SCOPE = "verify.phone"  # codes sent per number (throttle scope)
+NETWORK_SCOPE = "verify.network"  # codes sent per network
+
+
+def database_uow() -> UnitOfWork:
+    """A unit of work on the configured database (the default of every store here)."""
+    return UnitOfWork(actor="survey")
+
+
+def at(clock: Clock) -> datetime:
+    return datetime.fromtimestamp(clock(), UTC)
 
 
 # ---------------------------------------------------------------- refusals
@@ -162,107 +178,104 @@ class LoggingSmsSender:
 # ---------------------------------------------------------------- verifiers
 
 
-class SimulatedVerifier:
-    """No SMS: the code is logged at INFO (``verification code for 138****5678: 123456``)."""
+def code_hash(phone_e164: str, code: str) -> str:
+    """What the database keeps of a code: an HMAC with the platform's secret key, bound to
+    its number, so that a copy of the database reveals no code and a code sent to one number
+    is useless for another."""
+    return keyed_hash(f"{phone_e164}\x00{code}", purpose="verification_code")
 
-    def __init__(self, *, ttl_seconds: float = DEFAULT_TTL_SECONDS, clock: Clock = time.monotonic) -> None:
+
+class _StoredCodeVerifier:
+    """A verifier that makes its own code and keeps it in ``verification_code``.
+
+    Wrong tries are counted by :class:`PhoneVerification` (the only caller) in the same
+    row, before this check runs."""
+
+    def __init__(self, *, ttl_seconds: float, clock: Clock, uow_factory: UowFactory | None) -> None:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
-        self._codes: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
+        self.uow_factory = uow_factory or database_uow
+
+    def _store(self, phone_e164: str, code: str, *, keep_readable: bool) -> None:
+        expires = at(self.clock) + timedelta(seconds=self.ttl_seconds)
+        with self.uow_factory() as uow:
+            codes.put(
+                uow.session,
+                phone_hash(phone_e164),
+                expires,
+                code_hash=code_hash(phone_e164, code),
+                code_enc=crypto.encrypt(code) if keep_readable else None,
+            )
+            uow.commit()
+
+    def check(self, phone_e164: str, code: str) -> bool:
+        """Whether ``code`` is the pending code of the number; a right code is used up."""
+        number = phone_hash(phone_e164)
+        with self.uow_factory() as uow:
+            stored = codes.pending(uow.session, number)
+            if stored is None or stored.code_hash is None:
+                return False
+            if stored.expired(at(self.clock)):
+                codes.discard(uow.session, number)
+                uow.commit()
+                return False
+            if not hmac.compare_digest(stored.code_hash, code_hash(phone_e164, clean_code(code))):
+                return False
+            codes.discard(uow.session, number)  # single use
+            uow.commit()
+            return True
+
+
+class SimulatedVerifier(_StoredCodeVerifier):
+    """No SMS: the code is logged at INFO (``verification code for 138****5678: 123456``).
+
+    It also keeps the code encrypted, so that :meth:`pending_code` can show the simulated
+    SMS on the demo's page, whichever process serves it."""
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Clock = time.time,
+        uow_factory: UowFactory | None = None,
+    ) -> None:
+        super().__init__(ttl_seconds=ttl_seconds, clock=clock, uow_factory=uow_factory)
 
     def start(self, phone_e164: str, locale: str) -> None:
         code = new_code()
-        with self._lock:
-            self._codes[phone_e164] = (code, self.clock() + self.ttl_seconds)
+        self._store(phone_e164, code, keep_readable=True)
         log.info("verification code for %s: %s", mask_phone(phone_e164), code)
 
     def pending_code(self, phone_e164: str) -> str | None:
         """The code waiting for ``phone_e164`` (the simulated SMS), for tests and the demo page."""
-        with self._lock:
-            entry = self._codes.get(phone_e164)
-            return entry[0] if entry is not None and self.clock() < entry[1] else None
-
-    def check(self, phone_e164: str, code: str) -> bool:
-        with self._lock:
-            entry = self._codes.get(phone_e164)
-            if entry is None:
-                return False
-            expected, expires = entry
-            if self.clock() >= expires:
-                del self._codes[phone_e164]
-                return False
-            if hmac.compare_digest(expected.encode(), clean_code(code).encode()):
-                del self._codes[phone_e164]
-                return True
-            return False
+        with self.uow_factory() as uow:
+            stored = codes.pending(uow.session, phone_hash(phone_e164))
+        if stored is None or stored.code_enc is None or stored.expired(at(self.clock)):
+            return None
+        return crypto.decrypt(stored.code_enc)
 
 
-@dataclass(slots=True)
-class _StoredCode:
-    digest: bytes
-    expires: float
-    attempts: int = 0
-
-
-class OwnCodeVerifier:
-    """Our own code: generated here, sent by ``sender``, kept only as an HMAC.
-
-    The HMAC key is random per process (codes live ten minutes in memory, nothing is
-    persisted), and each code is bound to its number, so a memory dump reveals no code and a
-    code sent to one number is useless for another. After ``max_attempts`` wrong tries the
-    code is void.
-    """
+class OwnCodeVerifier(_StoredCodeVerifier):
+    """Our own code: generated here, sent by ``sender``, kept only as an HMAC (:func:`code_hash`)."""
 
     def __init__(
         self,
         sender: SmsSender,
         *,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        clock: Clock = time.monotonic,
+        clock: Clock = time.time,
+        uow_factory: UowFactory | None = None,
     ) -> None:
+        super().__init__(ttl_seconds=ttl_seconds, clock=clock, uow_factory=uow_factory)
         self.sender = sender
-        self.ttl_seconds = ttl_seconds
-        self.max_attempts = max_attempts
-        self.clock = clock
-        self._key = secrets.token_bytes(32)
-        self._codes: dict[str, _StoredCode] = {}
-        self._lock = threading.Lock()
-
-    def _digest(self, phone_e164: str, code: str) -> bytes:
-        return hmac.new(self._key, f"{phone_e164}\x00{code}".encode(), hashlib.sha256).digest()
 
     def start(self, phone_e164: str, locale: str) -> None:
         code = new_code()
-        stored = _StoredCode(self._digest(phone_e164, code), self.clock() + self.ttl_seconds)
         # Sent first: if the provider fails, no code is pending that nobody received.
         self.sender.send_code(
             phone_e164, code, locale=locale, valid_minutes=max(1, round(self.ttl_seconds / 60))
         )
-        with self._lock:
-            self._purge_expired()
-            self._codes[phone_e164] = stored
-
-    def check(self, phone_e164: str, code: str) -> bool:
-        digest = self._digest(phone_e164, clean_code(code))
-        with self._lock:
-            stored = self._codes.get(phone_e164)
-            if stored is None:
-                return False
-            if self.clock() >= stored.expires or stored.attempts >= self.max_attempts:
-                del self._codes[phone_e164]
-                return False
-            stored.attempts += 1
-            if hmac.compare_digest(stored.digest, digest):
-                del self._codes[phone_e164]
-                return True
-            return False
-
-    def _purge_expired(self) -> None:
-        now = self.clock()
-        for phone in [p for p, s in self._codes.items() if now >= s.expires]:
-            del self._codes[phone]
+        self._store(phone_e164, code, keep_readable=False)
 
 
 # Twilio error codes (https://www.twilio.com/docs/api/errors) that are the person's doing.
@@ -377,63 +390,48 @@ def make_verifier(name: str | None = None, *, sms_sender: SmsSender | None = Non
 
 
 class RateLimiter:
-    """At most ``limit`` events per key in any ``window_seconds`` (a sliding window log).
+    """At most ``limit`` events per key in any ``window_seconds`` (a sliding window), counted
+    in the database by the platform's throttle (db/throttle.py): every process sees the same
+    counts. ``clock`` (seconds since the epoch) is injectable for tests."""
 
-    Thread-safe; ``clock`` (monotonic seconds) is injectable for tests.
-    """
-
-    def __init__(self, limit: int, window_seconds: float, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: float,
+        *,
+        scope: str = "rate",
+        clock: Clock = time.time,
+        uow_factory: UowFactory | None = None,
+    ) -> None:
         if limit < 1 or window_seconds <= 0:
             raise ValueError("a rate limit needs limit >= 1 and a positive window")
-        self.limit = limit
-        self.window_seconds = window_seconds
+        self.rule = throttle.Rule(scope, limit, timedelta(seconds=window_seconds))
         self.clock = clock
-        self._events: dict[str, collections.deque[float]] = {}
-        self._lock = threading.Lock()
-        self._calls = 0
+        self.uow_factory = uow_factory or database_uow
 
-    def _window(self, key: str, now: float) -> collections.deque[float]:
-        events = self._events.setdefault(key, collections.deque())
-        cutoff = now - self.window_seconds
-        while events and events[0] <= cutoff:
-            events.popleft()
-        return events
+    @property
+    def limit(self) -> int:
+        return self.rule.limit
+
+    def take(self, key: str) -> throttle.Verdict:
+        """Count one event for ``key`` if the limit allows it; the verdict says whether it did
+        and, if not, how many seconds until it would."""
+        with self.uow_factory() as uow:
+            verdict = throttle.hit(uow.session, self.rule, key, at(self.clock))
+            uow.commit()
+        return verdict
 
     def hit(self, key: str) -> bool:
         """Count one event for ``key`` if the limit allows it; False (and nothing counted) if not."""
-        with self._lock:
-            now = self.clock()
-            self._calls += 1
-            if self._calls % 1024 == 0:
-                self._forget_idle(now)
-            events = self._window(key, now)
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
+        return self.take(key).allowed
 
     def retry_after(self, key: str) -> float:
         """Seconds until ``key`` may have another event (0 when it may now)."""
-        with self._lock:
-            now = self.clock()
-            events = self._window(key, now)
-            if len(events) < self.limit:
-                return 0.0
-            return max(0.0, events[0] + self.window_seconds - now)
-
-    def _forget_idle(self, now: float) -> None:
-        cutoff = now - self.window_seconds
-        for key in [k for k, ev in self._events.items() if not ev or ev[-1] <= cutoff]:
-            del self._events[key]
+        with self.uow_factory() as uow:
+            return throttle.verdict(uow.session, self.rule, key, at(self.clock)).retry_after
 
 
 # ---------------------------------------------------------------- the facade
-
-
-@dataclass(slots=True)
-class _Pending:
-    expires: float
-    attempts: int = 0
 
 
 class PhoneVerification:
@@ -442,7 +440,8 @@ class PhoneVerification:
     ``start(number, network)`` sends a code, ``check(number, code)`` returns the number's
     keyed hash on success. Both raise :class:`VerificationRefused` subclasses. ``network``
     is the client's IP address (or any network identifier); only its keyed hash is kept.
-    Numbers are kept in memory only as keyed hashes too.
+    Numbers are kept only as keyed hashes too. Everything is kept in the database
+    (``uow_factory``, by default the configured one), none of it in this object.
     """
 
     def __init__(
@@ -453,18 +452,20 @@ class PhoneVerification:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         phone_limiter: RateLimiter | None = None,
         network_limiter: RateLimiter | None = None,
-        clock: Clock = time.monotonic,
+        clock: Clock = time.time,
+        uow_factory: UowFactory | None = None,
     ) -> None:
         self.verifier = verifier if verifier is not None else make_verifier()
         self.ttl_seconds = ttl_seconds
         self.max_attempts = max_attempts
         self.clock = clock
-        self.phone_limiter = phone_limiter or RateLimiter(DEFAULT_PHONE_STARTS_PER_HOUR, HOUR, clock=clock)
-        self.network_limiter = network_limiter or RateLimiter(
-            DEFAULT_NETWORK_STARTS_PER_HOUR, HOUR, clock=clock
+        self.uow_factory = uow_factory or database_uow
+        self.phone_limiter = phone_limiter or RateLimiter(
+            DEFAULT_PHONE_STARTS_PER_HOUR, HOUR, scope=PHONE_SCOPE, clock=clock, uow_factory=uow_factory
         )
-        self._pending: dict[str, _Pending] = {}
-        self._lock = threading.Lock()
+        self.network_limiter = network_limiter or RateLimiter(
+            DEFAULT_NETWORK_STARTS_PER_HOUR, HOUR, scope=NETWORK_SCOPE, clock=clock, uow_factory=uow_factory
+        )
 
     @staticmethod
     def normalize(number: str) -> str:
@@ -477,49 +478,52 @@ class PhoneVerification:
         """Send a code to ``number``; a new code replaces any earlier one."""
         phone = self.normalize(number)
         key = phone_hash(phone)
+        now = at(self.clock)
+        # Opportunistic clean-up, each in a short transaction of its own (see db/throttle.py).
+        throttle.sweep(self.uow_factory(), now)
+        codes.sweep(self.uow_factory(), now)
         if network:
-            network_key = keyed_hash(network.strip(), purpose="network")
-            if not self.network_limiter.hit(network_key):
-                raise TooManyRequests(
-                    "too many codes requested from this network",
-                    retry_after=self.network_limiter.retry_after(network_key),
-                )
-        if not self.phone_limiter.hit(key):
-            raise TooManyRequests(
-                "too many codes requested for this number", retry_after=self.phone_limiter.retry_after(key)
-            )
+            verdict = self.network_limiter.take(keyed_hash(network.strip(), purpose="network"))
+            if not verdict.allowed:
+                raise TooManyRequests("too many codes requested from this network", verdict.retry_after)
+        verdict = self.phone_limiter.take(key)
+        if not verdict.allowed:
+            raise TooManyRequests("too many codes requested for this number", verdict.retry_after)
         self.verifier.start(phone, locale)
-        with self._lock:
-            now = self.clock()
-            for stale in [k for k, p in self._pending.items() if now >= p.expires]:
-                del self._pending[stale]
-            self._pending[key] = _Pending(expires=now + self.ttl_seconds)
+        with self.uow_factory() as uow:
+            # The verifier may have stored its code in the same row: keep it.
+            codes.put(uow.session, key, at(self.clock) + timedelta(seconds=self.ttl_seconds), keep_code=True)
+            uow.commit()
 
     def check(self, number: str, code: str) -> str:
         """The keyed hash of ``number`` if ``code`` is its current code; refusals raise."""
         phone = self.normalize(number)
         key = phone_hash(phone)
-        with self._lock:
-            pending = self._pending.get(key)
+        with self.uow_factory() as uow:
+            pending = codes.pending(uow.session, key)
             if pending is None:
                 raise CodeExpired("no code is pending for this number")
-            if self.clock() >= pending.expires:
-                del self._pending[key]
+            if pending.expired(at(self.clock)):
+                codes.discard(uow.session, key)
+                uow.commit()
                 raise CodeExpired("the code has expired")
             if pending.attempts >= self.max_attempts:
-                del self._pending[key]
+                codes.discard(uow.session, key)
+                uow.commit()
                 raise TooManyAttempts("too many wrong codes")
-            # The try is counted before the (possibly slow) provider call, so concurrent
-            # checks cannot exceed the limit.
-            pending.attempts += 1
-            attempts_left = self.max_attempts - pending.attempts
+            # The try is counted (and committed) before the possibly slow provider call, so
+            # concurrent checks, in this process or another, cannot exceed the limit.
+            codes.count_try(uow.session, key)
+            uow.commit()
+        attempts_left = self.max_attempts - (pending.attempts + 1)
         cleaned = clean_code(code)
         ok = len(cleaned) == CODE_DIGITS and cleaned.isdigit() and self.verifier.check(phone, cleaned)
-        with self._lock:
-            if ok:
-                self._pending.pop(key, None)
-                return key
-            if attempts_left <= 0:
-                self._pending.pop(key, None)
-                raise TooManyAttempts("too many wrong codes")
+        if ok or attempts_left <= 0:
+            with self.uow_factory() as uow:
+                codes.discard(uow.session, key)
+                uow.commit()
+        if ok:
+            return key
+        if attempts_left <= 0:
+            raise TooManyAttempts("too many wrong codes")
         raise CodeWrong("the code is wrong", attempts_left=attempts_left)

@@ -31,8 +31,10 @@ from db.models import LoginSession, Role
 from db.uow import UnitOfWork
 from services import auth
 from services.permissions import CurrentUser
+from tests.test_telephony_routes import CHUNK, HUGE, post_streaming
 from ui.auth import SEEDED_USER_KEY, resolve_user
 from ui.auth_routes import COOKIE_NAME, auth_routes
+from ui.http_limits import max_body_bytes
 from ui.messages import LANGS, t
 
 PASSWORD = "correct horse battery"
@@ -148,10 +150,29 @@ def test_logout_clears_the_cookie_and_ends_the_session_on_the_server(
     assert client.get("/auth/session").status_code == 401
 
 
-def test_logout_also_works_as_a_plain_link(client: TestClient) -> None:
+def test_logout_by_get_is_refused_and_changes_nothing(client: TestClient) -> None:
+    # an <img src=".../auth/logout"> on any site would otherwise sign the person out
     login(client)
 
-    assert client.get("/auth/logout").status_code == 303
+    response = client.get("/auth/logout")
+
+    assert response.status_code == 405 and "set-cookie" not in response.headers
+    assert client.get("/auth/session").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"origin": "https://evil.example"}, {"origin": "null"}, {"referer": "https://evil.example/page"}],
+)
+def test_a_logout_posted_from_another_site_is_refused(client: TestClient, headers: dict[str, str]) -> None:
+    login(client)
+
+    response = client.post("/auth/logout", headers=headers)
+
+    assert response.status_code == 403 and "set-cookie" not in response.headers
+    assert client.get("/auth/session").status_code == 200
+    same_site = client.post("/auth/logout", headers={"origin": "http://testserver"})
+    assert same_site.status_code == 303
     assert client.get("/auth/session").status_code == 401
 
 
@@ -177,6 +198,69 @@ def test_a_login_form_posted_from_another_site_is_refused(client: TestClient) ->
 
     assert response.status_code == 403 and "set-cookie" not in response.headers
     assert login(client).status_code == 303  # without a foreign Origin it works
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_throttled_sign_in_gets_429_and_a_message_in_the_persons_language(
+    client: TestClient, clock: Clock, lang: str
+) -> None:
+    for _ in range(5):
+        assert (
+            login(client, password="wrong", lang=lang).headers["location"].startswith("/login?error=invalid")
+        )
+
+    refused = login(client, lang=lang)  # even the right password waits
+
+    assert refused.status_code == 429 and "set-cookie" not in refused.headers
+    assert refused.headers["retry-after"] == "2"
+    assert refused.headers["content-type"].startswith("text/html")
+    assert t("login.throttled.wait", lang, seconds=2) in refused.text
+    assert f'href="/login?lang={lang}"' in refused.text and t("login.throttled.back", lang) in refused.text
+    clock.now += timedelta(seconds=2)
+    assert login(client, lang=lang).status_code == 303  # after the wait, the right password signs in
+
+
+def test_a_locked_account_is_told_to_wait_minutes_or_ask_an_administrator(
+    client: TestClient, clock: Clock
+) -> None:
+    for _ in range(10):
+        response = login(client, password="wrong")
+        if response.status_code == 429:
+            clock.now += timedelta(seconds=int(response.headers["retry-after"]))
+            response = login(client, password="wrong")
+        assert response.status_code == 303
+
+    refused = login(client)
+
+    assert refused.status_code == 429 and refused.headers["retry-after"] == str(15 * 60)
+    assert t("login.throttled.locked", "zh", minutes=15) in refused.text  # no lang in the form: Chinese
+
+
+def test_forged_forwarded_for_headers_do_not_escape_the_network_limit(
+    database: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory = sessionmaker(get_engine(database), expire_on_commit=False)
+    app = Starlette(routes=auth_routes(lambda actor: UnitOfWork(factory, actor=actor), clock=clock))
+    client = TestClient(app, follow_redirects=False)
+    # 30 usernames guessed from one address, each with a new forged X-Forwarded-For
+    for i in range(30):
+        response = client.post(
+            "/auth/login",
+            data={"username": f"guess{i}", "password": "wrong"},
+            headers={"x-forwarded-for": f"10.0.{i}.1"},
+        )
+        assert response.status_code == 303
+    assert login(client).status_code == 429  # the real peer is locked out
+
+    # behind a trusted proxy the address it appended is the client's
+    monkeypatch.setenv("APPRAISAL_TRUST_PROXY", "true")
+    assert login(client).status_code == 429  # no header: still the proxy's own address
+    response = client.post(
+        "/auth/login",
+        data={"username": "admin1", "password": PASSWORD},
+        headers={"x-forwarded-for": "203.0.113.50, 198.51.100.7"},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/"
 
 
 # ---------------------------------------------------------------- who the script sees
@@ -258,7 +342,8 @@ def test_signed_in_the_sidebar_names_the_user_and_offers_sign_out(repo_root: Pat
     caption = t("auth.signed_in_as", lang, name="王主任", role=t("role.admin", lang))
     assert caption in [c.value for c in at.sidebar.caption]
     logout = at.sidebar.html[0].value
-    assert f'action="/auth/logout?lang={lang}"' in logout and t("auth.logout", lang) in logout
+    assert f'<form method="post" action="/auth/logout?lang={lang}"' in logout  # a POST: see the routes
+    assert t("auth.logout", lang) in logout
     assert not at.sidebar.get("page_link")  # no login link once signed in
 
 
@@ -285,6 +370,9 @@ def served(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
+        # a lockout after four failures, so the browser test reaches it in a few tries
+        "APPRAISAL_LOGIN_BACKOFF_AFTER": "4",
+        "APPRAISAL_LOGIN_LOCKOUT_AFTER": "4",
     }
     subprocess.run(
         [sys.executable, "-m", "db", "upgrade"], cwd=repo_root, env=env, check=True, capture_output=True
@@ -367,13 +455,41 @@ def test_in_a_real_browser_the_login_survives_a_refresh_and_logout_ends_it(
         browser.goto(f"{served}/")  # a refresh opens a new Streamlit session
         browser.wait_for("document.body.innerText.includes('当前用户：王主任')")
 
+        # a link to the logout route (what another site can plant) signs no one out (the GET
+        # falls through to Streamlit's own /auth/logout, which only redirects to the app)
+        browser.goto(f"{served}/auth/logout")
+        browser.wait_for(f"location.href === '{served}/'")
+        browser.wait_for("document.body.innerText.includes('当前用户：王主任')")
+
         browser.wait_for(f"document.querySelector('{LOGOUT_FORM} button') !== null")
+        assert browser.eval(f"document.querySelector('{LOGOUT_FORM}').method") == "post"
         browser.eval(f"document.querySelector('{LOGOUT_FORM} button').click()")
         browser.wait_for("!document.body.innerText.includes('当前用户')")
         browser.wait_for("document.body.innerText.includes('工作人员登录')")
         browser.goto(f"{served}/")
         browser.wait_for("document.body.innerText.includes('工作人员登录')")
         assert "当前用户" not in browser.eval("document.body.innerText")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs chromium (.ci/run installs it)")
+def test_in_a_real_browser_guessing_ends_in_a_plain_chinese_429_page(served: str, tmp_path: Path) -> None:
+    with Chromium(tmp_path) as browser:
+        browser.goto(f"{served}/login")
+        for _ in range(4):  # the served app locks after four failures (see ``served``)
+            browser.wait_for(f"document.querySelector('{LOGIN_FORM} input[name=username]') !== null")
+            browser.submit_login("ghost", "wrong password")
+            browser.wait_for("document.body.innerText.includes('用户名或密码不正确')")
+            browser.goto(f"{served}/login")
+
+        browser.wait_for(f"document.querySelector('{LOGIN_FORM} input[name=username]') !== null")
+        browser.submit_login("ghost", "wrong password")
+        browser.wait_for("document.title === '登录尝试过多'")
+        text = browser.eval("document.body.innerText")
+        assert t("login.throttled.locked", "zh", minutes=15) in text and "Traceback" not in text
+        browser.eval("document.querySelector('a').click()")  # back to the login page
+        browser.wait_for(f"document.querySelector('{LOGIN_FORM} input[name=username]') !== null")
 
 
 class Chromium:
@@ -442,3 +558,19 @@ class Chromium:
             f"document.querySelector('{LOGIN_FORM} input[name=password]').value = {json.dumps(password)};"
             f"document.querySelector('{LOGIN_FORM} button').click();"
         )
+
+
+
+@pytest.mark.parametrize("content_length", [HUGE, None], ids=["announced", "chunked"])
+@pytest.mark.parametrize("route", ["login", "logout"])
+def test_an_oversized_sign_in_or_out_body_gets_413_before_it_is_read(
+    database: str, clock: Clock, route: str, content_length: int | None
+) -> None:
+    # the webhooks' limit (ui/http_limits.py): a sign-in form is a few hundred bytes
+    factory = sessionmaker(get_engine(database), expire_on_commit=False)
+    app = Starlette(routes=auth_routes(lambda actor: UnitOfWork(factory, actor=actor), clock=clock))
+
+    status, consumed = post_streaming(app, f"/auth/{route}", content_length=content_length)
+
+    assert status == 413
+    assert consumed <= max_body_bytes() + CHUNK

@@ -1,7 +1,9 @@
 """The Twilio webhooks end to end: calls placed by the real ``twilio`` SDK against a fake
 Twilio on loopback, then Twilio's callbacks, signed with Twilio's algorithm, posted to the
-routes (Starlette TestClient). Forged, unsigned, wrong-URL and replayed ones get 403 and
-change nothing; the IVR flow writes the answers and the final disposition."""
+routes (Starlette TestClient). Forged, unsigned and wrong-URL ones get 403 and change
+nothing; a repeat of a signed request (Twilio's retry or a replay, whatever its unsigned
+headers say) is answered as already handled and changes nothing; an oversized body gets
+413 unread; the IVR flow writes the answers and the final disposition."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
@@ -31,6 +34,7 @@ from tests.db.test_telephony import (
 )
 from tests.db.test_telephony import settings as settings
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, LoopbackHttpClient
+from ui.http_limits import max_body_bytes
 from ui.telephony_routes import telephony_app
 
 VALIDATOR = RequestValidator(AUTH_TOKEN)
@@ -64,8 +68,10 @@ def post(
     token: str | None = None,
     sign_url: str | None = None,
     signature: str | None = None,
+    body: str | None = None,
 ) -> Any:
-    """POST ``params`` to the public ``url`` as Twilio would, signed for ``sign_url``."""
+    """POST ``params`` to the public ``url`` as Twilio would, signed for ``sign_url``
+    (``body``, when given, is sent instead of ``params`` encoded in order)."""
     assert url.startswith(PUBLIC)
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if signature is None:
@@ -74,7 +80,13 @@ def post(
         headers["X-Twilio-Signature"] = signature
     if token:
         headers["I-Twilio-Idempotency-Token"] = token
-    return client.post(url[len(PUBLIC) :], content=urlencode(params), headers=headers)
+    content = urlencode(params) if body is None else body
+    return client.post(url[len(PUBLIC) :], content=content, headers=headers)
+
+
+def receipts(make_uow: MakeUow) -> int:
+    with make_uow() as uow:
+        return uow.session.execute(select(func.count()).select_from(WebhookReceipt)).scalar_one()
 
 
 def state(make_uow: MakeUow) -> tuple[int, int, int, list[tuple[str, str, float | None, str]]]:
@@ -264,7 +276,7 @@ def test_an_answering_machine_hangs_up_at_once(
 # ---------------------------------------------------------------- refusals
 
 
-def test_forged_unsigned_wrong_url_and_replayed_webhooks_get_403_and_change_nothing(
+def test_forged_unsigned_and_wrong_url_webhooks_get_403_and_change_nothing(
     make_uow: MakeUow, fake: FakeTwilio, twilio: TwilioTelephony, client: TestClient
 ) -> None:
     sid, url, attempt_id = start_ivr(make_uow, fake, twilio)
@@ -289,20 +301,74 @@ def test_forged_unsigned_wrong_url_and_replayed_webhooks_get_403_and_change_noth
     )
     assert state(make_uow) == before
 
-    assert post(client, action, params, token="g1").status_code == 200
-    after_first = state(make_uow)
+
+# The unsigned idempotency header of a repeat: Twilio's own (same as the first delivery's),
+# a new one, none, or one chosen by whoever replays the request.
+REPEAT_TOKENS = ["first", "another", None, "x" * 300]
+
+
+def test_a_repeated_ivr_turn_gets_the_same_twiml_whatever_its_headers_and_changes_nothing(
+    make_uow: MakeUow, fake: FakeTwilio, twilio: TwilioTelephony, client: TestClient
+) -> None:
+    sid, url, _attempt_id = start_ivr(make_uow, fake, twilio)
+    action, _redirect, _text = gather_action(post(client, url, call_params(sid), token="v0").text)
+    params = call_params(sid, Digits="1")
+    first = post(client, action, params, token="first")
+    assert first.status_code == 200 and answers(make_uow) == {"p1": "s"}
+    handled = state(make_uow)
+    # Twilio's retry (same token), a replay with a new, a missing or a made-up token, and one
+    # with the same signed fields reordered and repeated: the prompt the first got, no change.
+    for token in REPEAT_TOKENS:
+        again = post(client, action, params, token=token)
+        assert (again.status_code, again.text) == (200, first.text), token
+    shuffled = urlencode([*reversed(list(params.items())), ("Digits", "1")])
+    again = post(client, action, params, token="shuffled", body=shuffled)
+    assert (again.status_code, again.text) == (200, first.text)
+    assert state(make_uow) == handled
     assert answers(make_uow) == {"p1": "s"}
-    # Twilio's retry (same idempotency token), and a verbatim replay without one
-    assert post(client, action, {**params}, token="g1").status_code == 403
-    completed = call_params(sid, CallStatus="completed", CallDuration="20")
-    assert post(client, status_url, completed).status_code == 204
-    after_status = state(make_uow)
-    assert after_status != after_first
-    assert post(client, status_url, completed).status_code == 403
-    assert state(make_uow) == after_status
 
 
-def test_a_second_delivery_of_an_event_applies_once(
+def test_a_repeated_status_dial_or_recording_callback_is_recognised_and_changes_nothing(
+    make_uow: MakeUow, fake: FakeTwilio, twilio: TwilioTelephony, client: TestClient
+) -> None:
+    field = seed_fieldwork(make_uow)
+    sid = service.start_bridge_call(make_uow(), field.caller, "c1", "k1", record=True, telephony=twilio)
+    attempt_id = attempts(make_uow)[0].id
+    status_url = f"{PUBLIC}/telephony/twilio/status?attempt={attempt_id}"
+    dial_url = f"{PUBLIC}/telephony/twilio/dial?attempt={attempt_id}"
+    recording_url = f"{PUBLIC}/telephony/twilio/recording?attempt={attempt_id}"
+    ringing = call_params(
+        sid, CallStatus="ringing", SequenceNumber="1", CallbackSource="call-progress-events"
+    )
+    dial = call_params(sid, DialCallStatus="completed", DialCallSid="CAleg", DialCallDuration="131")
+    recording = call_params(
+        sid,
+        RecordingSid="RE1",
+        RecordingUrl=f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE1",
+        RecordingStatus="completed",
+        RecordingDuration="131",
+    )
+    completed = call_params(sid, CallStatus="completed", CallDuration="140", SequenceNumber="3")
+    for webhook_url, params, code in [
+        (status_url, ringing, 204),
+        (dial_url, dial, 200),
+        (recording_url, recording, 204),
+        (status_url, completed, 204),
+    ]:
+        first = post(client, webhook_url, params, token="first")
+        assert first.status_code == code
+        handled = state(make_uow)
+        for token in REPEAT_TOKENS:
+            again = post(client, webhook_url, params, token=token)
+            assert (again.status_code, again.text) == (code, first.text), (webhook_url, token)
+        assert state(make_uow) == handled, webhook_url
+    [attempt] = attempts(make_uow)
+    assert (attempt.provider_status, attempt.duration_seconds) == ("completed", 131.0)
+    assert attempt.recording_url.endswith("/Recordings/RE1")
+    assert receipts(make_uow) == 4  # one per event, none per repeat
+
+
+def test_a_second_event_with_the_same_outcome_applies_once(
     make_uow: MakeUow, fake: FakeTwilio, twilio: TwilioTelephony, client: TestClient
 ) -> None:
     field = seed_fieldwork(make_uow)
@@ -314,8 +380,12 @@ def test_a_second_delivery_of_an_event_applies_once(
     assert reply.status_code == 200 and ET.fromstring(reply.text).find("Hangup") is not None
     once = state(make_uow)
     assert once[3] == [("no-answer", "3.13", 0.0, "")]
-    # the same outcome again under another token (a distinct delivery) changes nothing more
-    assert post(client, dial_url, dial, token="d2").status_code == 200
+    # another signed event (a later status callback) with the same outcome is a delivery of
+    # its own (a receipt), but changes nothing more
+    status_url = f"{PUBLIC}/telephony/twilio/status?attempt={attempt_id}"
+    ended = call_params(sid, CallStatus="completed", CallDuration="20", SequenceNumber="2")
+    assert post(client, status_url, ended).status_code == 204
+    assert state(make_uow)[0] == once[0] + 1
     assert state(make_uow)[1:] == once[1:]
     assert case_row(make_uow).attempts == 1
 
@@ -375,3 +445,82 @@ def test_the_served_app_has_the_webhook_routes() -> None:
 
     client = TestClient(asgi.app)
     assert client.post("/telephony/twilio/status?attempt=1", content="CallSid=CA1").status_code == 403
+    too_large = b"CallSid=CA1&Padding=" + b"x" * max_body_bytes()
+    assert client.post("/telephony/twilio/status?attempt=1", content=too_large).status_code == 413
+
+
+# ---------------------------------------------------------------- oversized bodies
+
+HUGE = 200 * 1024 * 1024  # what an attacker sends
+CHUNK = 16 * 1024  # as a server hands the body over, piece by piece
+
+
+def post_streaming(app: Any, path: str, *, content_length: int | None) -> tuple[int, int]:
+    """POST a 200 MB body, produced only as the app reads it, straight into the ASGI
+    ``app``: (status answered, bytes the app took from the body)."""
+    consumed = 0
+
+    def huge_body() -> Iterator[bytes]:
+        nonlocal consumed
+        while consumed < HUGE:
+            consumed += CHUNK
+            yield b"A" * CHUNK
+
+    chunks = huge_body()
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        chunk = next(chunks, b"")
+        return {"type": "http.request", "body": chunk, "more_body": consumed < HUGE}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    headers = [(b"content-type", b"application/x-www-form-urlencoded"), (b"x-twilio-signature", b"forged")]
+    if content_length is not None:
+        headers.append((b"content-length", str(content_length).encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"attempt=1",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8501),
+    }
+    anyio.run(app, scope, receive, send)
+    return statuses[0], consumed
+
+
+@pytest.mark.parametrize(
+    "content_length",
+    [HUGE, None, 100],
+    ids=["announced", "chunked", "lying-content-length"],
+)
+@pytest.mark.parametrize("route", ["status", "dial", "recording", "ivr"])
+def test_an_oversized_body_gets_413_before_it_is_read(
+    make_uow: MakeUow, route: str, content_length: int | None
+) -> None:
+    app = telephony_app(lambda actor: make_uow(actor), auth_token=AUTH_TOKEN, base_url=PUBLIC)
+    status, consumed = post_streaming(app, f"/telephony/twilio/{route}", content_length=content_length)
+    assert status == 413
+    # announced: nothing read at all; otherwise reading stops at the chunk that passes the limit
+    if content_length == HUGE:
+        assert consumed == 0
+    else:
+        assert max_body_bytes() < consumed <= max_body_bytes() + CHUNK
+    assert receipts(make_uow) == 0
+
+
+def test_the_body_limit_is_a_setting(make_uow: MakeUow, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = TestClient(telephony_app(lambda actor: make_uow(actor), auth_token=AUTH_TOKEN, base_url=PUBLIC))
+    params = call_params("CA1", CallStatus="completed", Padding="x" * 2000)
+    assert post(client, f"{PUBLIC}/telephony/twilio/status?attempt=1", params).status_code != 413
+    monkeypatch.setenv("APPRAISAL_HTTP_MAX_BODY_BYTES", "1024")
+    assert post(client, f"{PUBLIC}/telephony/twilio/status?attempt=1", params).status_code == 413

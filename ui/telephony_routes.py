@@ -6,14 +6,24 @@ e.g. on a separate host that Twilio can reach::
 
     uvicorn ui.telephony_routes:app --host 0.0.0.0 --port 8502
 
-Every request is checked before anything else: the ``X-Twilio-Signature`` must be
-Twilio's HMAC of the URL and parameters under ``TWILIO_AUTH_TOKEN``; the URL checked is
-``APPRAISAL_WEBHOOK_BASE_URL`` plus the route's path and query, because behind a reverse
-proxy or tunnel the URL this process sees (``http://127.0.0.1:8501/...``) is not the one
-Twilio called and signed. Trusting ``Host``/``X-Forwarded-*`` instead would let whoever
-can reach the process choose the URL that is checked. A request that fails the check, a
-replay of one already handled (same ``I-Twilio-Idempotency-Token``, or same signature,
-URL and body) and one naming another call get 403 and change nothing.
+A body larger than ``APPRAISAL_HTTP_MAX_BODY_BYTES`` gets 413 before it is read
+(:mod:`ui.http_limits`). Then every request is checked before anything else: the
+``X-Twilio-Signature`` must be Twilio's HMAC of the URL and parameters under
+``TWILIO_AUTH_TOKEN``; the URL checked is ``APPRAISAL_WEBHOOK_BASE_URL`` plus the route's
+path and query, because behind a reverse proxy or tunnel the URL this process sees
+(``http://127.0.0.1:8501/...``) is not the one Twilio called and signed. Trusting
+``Host``/``X-Forwarded-*`` instead would let whoever can reach the process choose the URL
+that is checked. A request that fails the check, or names another call, gets 403 and
+changes nothing.
+
+A request already handled is recognised by what its signature covers (the URL checked
+and the parameters, :func:`survey.twilio_telephony.replay_key`), never by an unsigned
+header such as ``I-Twilio-Idempotency-Token``. Twilio's retry of a request we answered
+too slowly is that same request, and a replay cannot be told from it, so both are
+answered as already handled: the status and recording callbacks with 204, ``<Dial
+action>`` with the same ``<Hangup/>``, the questionnaire with the TwiML of the call as it
+stands (for a retry, the prompt the first delivery got). Nothing is written and no
+receipt is added.
 
 Custom ``st.App`` routes get no XSRF protection from Streamlit; the signature is the
 protection.
@@ -39,6 +49,7 @@ from services import telephony as service
 from services.clock import Clock, utcnow
 from survey import twilio_telephony as tw
 from survey.telephony import IvrPrompt
+from ui.http_limits import bounded_body
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +92,9 @@ def telephony_routes(
     default to the settings, read on each request."""
 
     async def verify(request: Request, name: str) -> _Signed | Response:
-        body = await request.body()
+        body = await bounded_body(request)
+        if isinstance(body, Response):
+            return body
         token = auth_token if auth_token is not None else config.TWILIO_AUTH_TOKEN.get().strip()
         base = (base_url if base_url is not None else config.WEBHOOK_BASE_URL.get()).strip().rstrip("/")
         if not token or not base:
@@ -105,11 +118,15 @@ def telephony_routes(
             attempt_id = int(request.query_params.get("attempt", ""))
         except ValueError:
             return _forbidden("no call attempt")
-        return _Signed(params, attempt_id, tw.replay_key(request.headers, signature, url, body), base)
+        return _Signed(params, attempt_id, tw.replay_key(url, params), base)
 
-    async def run(call: Callable[[], object]) -> Response | None:
+    async def run(call: Callable[[], object], already_handled: Response) -> Response | None:
+        """Run the service call; None when it applied, else the answer to send."""
         try:
             await run_in_threadpool(call)
+        except service.WebhookReplayed as exc:
+            log.info("Twilio webhook already handled (a retry or a replay), nothing changed: %s", exc)
+            return already_handled
         except service.WebhookRejected as exc:
             log.warning("Twilio webhook refused: %s", exc)
             return _forbidden(str(exc))
@@ -125,7 +142,8 @@ def telephony_routes(
         refused = await run(
             lambda: service.record_call_event(
                 uow_factory(ACTOR), event, provider=tw.PROVIDER, receipt_key=signed.key, clock=clock
-            )
+            ),
+            Response(status_code=204),
         )
         return refused or Response(status_code=204)
 
@@ -134,16 +152,18 @@ def telephony_routes(
         if isinstance(signed, Response):
             return signed
         event = tw.dial_event(signed.attempt_id, signed.params)
+        # The respondent's leg is over: end the caller's leg too (also on a retry).
+        hangup = Response(tw.hangup_twiml(), media_type=TWIML)
         if event is not None:
             refused = await run(
                 lambda: service.record_call_event(
                     uow_factory(ACTOR), event, provider=tw.PROVIDER, receipt_key=signed.key, clock=clock
-                )
+                ),
+                hangup,
             )
             if refused is not None:
                 return refused
-        # The respondent's leg is over: end the caller's leg too.
-        return Response(tw.hangup_twiml(), media_type=TWIML)
+        return hangup
 
     async def recording(request: Request) -> Response:
         signed = await verify(request, "recording")
@@ -153,7 +173,8 @@ def telephony_routes(
         refused = await run(
             lambda: service.record_recording(
                 uow_factory(ACTOR), event, provider=tw.PROVIDER, receipt_key=signed.key, clock=clock
-            )
+            ),
+            Response(status_code=204),
         )
         return refused or Response(status_code=204)
 
@@ -169,7 +190,7 @@ def telephony_routes(
             except ValueError:
                 return 0
 
-        def step() -> IvrPrompt:
+        def step(replayed: bool = False) -> IvrPrompt:
             return service.ivr_step(
                 uow_factory(ACTOR),
                 provider=tw.PROVIDER,
@@ -181,11 +202,16 @@ def telephony_routes(
                 step=number("step"),
                 no_input=number("no_input"),
                 answered_by=signed.get("AnsweredBy"),
+                replayed=replayed,
                 clock=clock,
             )
 
         try:
-            prompt = await run_in_threadpool(step)
+            try:
+                prompt = await run_in_threadpool(step)
+            except service.WebhookReplayed as exc:
+                log.info("Twilio IVR webhook already handled (a retry or a replay): %s", exc)
+                prompt = await run_in_threadpool(step, True)
         except service.WebhookRejected as exc:
             log.warning("Twilio IVR webhook refused: %s", exc)
             return _forbidden(str(exc))

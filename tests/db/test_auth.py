@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+from datetime import UTC, datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -12,7 +14,7 @@ from db import audit, cli
 from db.models import AuditEntry, LoginSession, Role, User
 from services import auth
 from services.errors import NotFound, Refused
-from services.permissions import CurrentUser
+from services.permissions import CurrentUser, PermissionDenied
 from tests.db.kit import PASSWORD, Clock, MakeUow, add_user, seed_campaign
 
 OPERATOR = auth.CLI_OPERATOR
@@ -258,3 +260,222 @@ def test_a_caller_account_gets_its_interviewer_record_and_phone(make_uow: MakeUo
     with make_uow() as uow:
         caller = uow.session.execute(select(Caller).where(Caller.code == "li")).scalar_one()
         assert crypto.decrypt(caller.phone_enc) == "+442079460000"
+
+
+# ---------------------------------------------------------------- guessing (throttle, lockout, unlock)
+
+
+NETWORK = "203.0.113.7"
+
+
+def try_login(
+    make_uow: MakeUow,
+    clock: Clock,
+    username: str = "admin1",
+    password: str = "wrong password",
+    network: str = NETWORK,
+):  # type: ignore[no-untyped-def]
+    """``auth.login``, or the LoginThrottled it raised."""
+    try:
+        return auth.login(make_uow(), username, password, network=network, clock=clock)
+    except auth.LoginThrottled as refusal:
+        return refusal
+
+
+def audit_trail(make_uow: MakeUow, *actions: str) -> list[AuditEntry]:
+    with make_uow() as uow:
+        entries = (
+            uow.session.execute(
+                select(AuditEntry).where(AuditEntry.action.in_(actions)).order_by(AuditEntry.id)
+            )
+            .scalars()
+            .all()
+        )
+        for entry in entries:
+            uow.session.expunge(entry)
+        return list(entries)
+
+
+def test_thirty_wrong_passwords_then_the_right_one_does_not_sign_in(
+    make_uow: MakeUow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_user(make_uow, "admin1", Role.admin)
+    checked: list[str] = []
+    real_authenticate = auth.authenticate
+    monkeypatch.setattr(
+        auth, "authenticate", lambda uow, u, p: checked.append(p) or real_authenticate(uow, u, p)
+    )
+    clock = Clock()
+
+    # as fast as the attacker can: five tries are checked, then each must wait
+    results = [try_login(make_uow, clock) for _ in range(30)]
+    assert results[:5] == [None] * 5
+    assert all(isinstance(r, auth.LoginThrottled) for r in results[5:])
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), auth.LoginThrottled)
+    assert len(checked) == 5  # the refused tries never reached the password
+
+    # waiting out every back-off: ten tries in all, then the account is locked
+    waits = []
+    for _ in range(30):
+        result = try_login(make_uow, clock)
+        if isinstance(result, auth.LoginThrottled):
+            if result.locked_until is not None:
+                break
+            waits.append(round(result.retry_after))
+            clock.advance(seconds=result.retry_after)
+    assert waits == [2, 4, 8, 16, 32]
+    assert len(checked) == 10
+    refused = try_login(make_uow, clock, password=PASSWORD)
+    assert isinstance(refused, auth.LoginThrottled) and refused.locked_until is not None
+    assert refused.retry_after == pytest.approx(15 * 60)
+
+    clock.advance(minutes=15)  # the lockout ends by itself
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), tuple)
+
+
+def test_failed_and_throttled_sign_ins_are_audited_without_the_password(make_uow: MakeUow) -> None:
+    add_user(make_uow, "admin1", Role.admin)
+    clock = Clock()
+    secret = "hunter2-guess"
+    for _ in range(6):
+        try_login(make_uow, clock, password=secret)
+
+    failed = audit_trail(make_uow, "session.login_failed")
+    throttled = audit_trail(make_uow, "session.login_throttled")
+    assert [e.after["failures"] for e in failed] == [1, 2, 3, 4, 5]  # type: ignore[index]
+    assert failed[0].after == {"username": "admin1", "network": NETWORK, "failures": 1, "locked_until": None}
+    assert len(throttled) == 1 and throttled[0].after["retry_after_seconds"] == 2  # type: ignore[index]
+    assert {(e.entity, e.entity_id) for e in failed + throttled} == {("login", "admin1")}
+    with make_uow() as uow:
+        everything = str(uow.session.execute(select(AuditEntry.before, AuditEntry.after)).all())
+        assert secret not in everything
+        assert audit.verify(uow.session) == []
+
+
+def test_a_sign_in_resets_the_accounts_count(make_uow: MakeUow) -> None:
+    add_user(make_uow, "admin1", Role.admin)
+    clock = Clock()
+    for _ in range(4):
+        assert try_login(make_uow, clock) is None
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), tuple)
+
+    for _ in range(5):  # five fresh tries before any back-off
+        assert try_login(make_uow, clock) is None
+    assert isinstance(try_login(make_uow, clock), auth.LoginThrottled)
+
+
+def test_one_network_guessing_many_accounts_is_locked_out(make_uow: MakeUow) -> None:
+    add_user(make_uow, "admin1", Role.admin)
+    clock = Clock()
+    for i in range(30):
+        assert try_login(make_uow, clock, username=f"guess{i}") is None
+
+    locked = try_login(make_uow, clock, password=PASSWORD)
+    assert isinstance(locked, auth.LoginThrottled) and locked.locked_until is not None
+    # the account itself is not locked: from another network it signs in
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD, network="198.51.100.9"), tuple)
+
+
+def test_parallel_guesses_cannot_slip_past_the_count(make_uow: MakeUow) -> None:
+    add_user(make_uow, "admin1", Role.admin)
+    clock = Clock()
+    barrier = threading.Barrier(12)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def guess() -> None:
+        barrier.wait()
+        result = try_login(make_uow, clock)
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count(None) == 5  # the back-off starts after five, however many arrive at once
+    assert sum(isinstance(o, auth.LoginThrottled) for o in outcomes) == 7
+
+
+def test_the_thresholds_are_settings(make_uow: MakeUow, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_user(make_uow, "admin1", Role.admin)
+    monkeypatch.setenv("APPRAISAL_LOGIN_BACKOFF_AFTER", "10")
+    monkeypatch.setenv("APPRAISAL_LOGIN_LOCKOUT_AFTER", "3")
+    monkeypatch.setenv("APPRAISAL_LOGIN_LOCKOUT_MINUTES", "60")
+    clock = Clock()
+    for _ in range(3):
+        assert try_login(make_uow, clock) is None
+    locked = try_login(make_uow, clock, password=PASSWORD)
+    assert isinstance(locked, auth.LoginThrottled) and locked.retry_after == pytest.approx(3600)
+    clock.advance(minutes=59)
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), auth.LoginThrottled)
+    clock.advance(minutes=1)
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), tuple)
+
+
+def lock_out(make_uow: MakeUow, clock: Clock, username: str = "caller1") -> None:
+    for _ in range(10):
+        result = try_login(make_uow, clock, username=username)
+        if isinstance(result, auth.LoginThrottled):
+            clock.advance(seconds=result.retry_after)
+            try_login(make_uow, clock, username=username)
+    assert isinstance(try_login(make_uow, clock, username=username), auth.LoginThrottled)
+
+
+def test_an_admin_sees_and_unlocks_a_locked_account(make_uow: MakeUow) -> None:
+    admin = add_user(make_uow, "admin1", Role.admin)
+    caller = add_user(make_uow, "caller1", Role.caller)
+    clock = Clock()
+    lock_out(make_uow, clock)
+
+    [locked] = auth.locked_sign_ins(make_uow(), admin, clock=clock)
+    assert (locked.kind, locked.key, locked.failures) == ("account", "caller1", 10)
+    with pytest.raises(PermissionDenied):
+        auth.locked_sign_ins(make_uow(), caller, clock=clock)
+    with pytest.raises(PermissionDenied):
+        auth.unlock_user(make_uow(), caller, "caller1", clock=clock)
+
+    assert auth.unlock_user(make_uow(), admin, "caller1", clock=clock) is True
+
+    assert auth.locked_sign_ins(make_uow(), admin, clock=clock) == []
+    assert isinstance(try_login(make_uow, clock, username="caller1", password=PASSWORD), tuple)
+    [entry] = audit_trail(make_uow, "user.unlock")
+    assert (entry.actor, entry.entity, entry.entity_id) == ("admin1", "app_user", str(caller.id))
+    assert entry.before["failures"] == 10 and entry.after == {"locked_until": None, "failures": 0}  # type: ignore[index]
+    assert auth.unlock_user(make_uow(), admin, "caller1", clock=clock) is False  # nothing left to unlock
+    with pytest.raises(NotFound):
+        auth.unlock_user(make_uow(), admin, "nobody", clock=clock)
+
+
+def test_an_admin_unlocks_a_network(make_uow: MakeUow) -> None:
+    admin = add_user(make_uow, "admin1", Role.admin)
+    clock = Clock()
+    for i in range(30):
+        try_login(make_uow, clock, username=f"guess{i}")
+    assert [(lock.kind, lock.key) for lock in auth.locked_sign_ins(make_uow(), admin, clock=clock)] == [
+        ("network", NETWORK)
+    ]
+
+    assert auth.unlock_network(make_uow(), admin, NETWORK, clock=clock) is True
+
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), tuple)
+    assert [e.actor for e in audit_trail(make_uow, "login.unlock_network")] == ["admin1"]
+
+
+def test_cli_unlock_user_lifts_the_lockout_and_is_audited(
+    make_uow: MakeUow, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    add_user(make_uow, "caller1", Role.caller)
+    lock_out(make_uow, Clock(datetime.now(UTC)))
+
+    assert cli.main(["unlock-user", "caller1"]) == 0
+    assert "unlocked caller1" in capsys.readouterr().out
+    assert auth.login(make_uow(), "caller1", PASSWORD, network=NETWORK) is not None
+    assert [e.actor for e in audit_trail(make_uow, "user.unlock")] == ["cli"]
+    assert cli.main(["unlock-user", "caller1"]) == 0
+    assert "was not locked" in capsys.readouterr().out
+    assert cli.main(["unlock-user", "nobody"]) == 1
+    assert "no account is called 'nobody'" in capsys.readouterr().err

@@ -429,6 +429,21 @@ def test_a_replayed_event_is_refused_and_changes_nothing(make_uow: MakeUow, sim:
         assert uow.session.execute(select(func.count()).select_from(WebhookReceipt)).scalar_one() == 1
 
 
+def test_answering_a_repeated_ivr_turn_writes_nothing(make_uow: MakeUow, sim: SimulatedTelephony) -> None:
+    field = seed_fieldwork(make_uow)
+    sid = service.start_ivr_call(make_uow(), field.supervisor, "c1", "k1", telephony=sim)
+    [attempt] = attempts(make_uow)
+    before = len(audit_actions(make_uow))
+    turn = {"provider": "twilio", "receipt_key": "r", "attempt_id": attempt.id, "call_sid": sid}
+    # Even a turn that would store an answer only works out the prompt.
+    prompt = service.ivr_step(make_uow(), **turn, item_code="p1", digits="1", step=1, replayed=True)
+    assert prompt.question is not None and prompt.question.item_code == "p2"
+    assert answers(make_uow) == {}
+    assert len(audit_actions(make_uow)) == before
+    with make_uow() as uow:
+        assert uow.session.execute(select(func.count()).select_from(WebhookReceipt)).scalar_one() == 0
+
+
 def test_an_event_for_another_call_is_rejected(make_uow: MakeUow, sim: SimulatedTelephony) -> None:
     field = seed_fieldwork(make_uow)
     service.start_bridge_call(make_uow(), field.caller, "c1", "k1", telephony=sim)

@@ -118,12 +118,28 @@ def test_twilio_callbacks_become_neutral_events() -> None:
     )
 
 
-def test_the_replay_key_prefers_twilios_idempotency_token() -> None:
-    by_token = tw.replay_key({"I-Twilio-Idempotency-Token": "abc"}, "sig", "https://x/a", b"A=1")
-    assert by_token == tw.replay_key({"I-Twilio-Idempotency-Token": "abc"}, "other", "https://x/b", b"A=2")
-    digest = tw.replay_key({}, "sig", "https://x/a", b"A=1")
-    assert digest != tw.replay_key({}, "sig", "https://x/a", b"A=2")
-    assert digest.startswith("s:") and by_token.startswith("t:") and len(digest) <= 128
+def test_the_replay_key_is_what_the_signature_covers() -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    from starlette.datastructures import ImmutableMultiDict
+    from twilio.request_validator import RequestValidator
+
+    url = "https://x/telephony/twilio/ivr?attempt=1&step=2"
+    params = ImmutableMultiDict([("Digits", "1"), ("CallSid", "CA1"), ("Digits", "1"), ("Empty", "")])
+    # the same text Twilio's SDK signs: our key cannot drift from what the signature covers
+    mac = hmac.new(b"token", tw.signed_content(url, params).encode("utf-8"), hashlib.sha1).digest()
+    assert base64.b64encode(mac).decode() == RequestValidator("token").compute_signature(url, params)
+
+    key = tw.replay_key(url, params)
+    assert key.startswith("signed:") and len(key) <= 128
+    # reordered or repeated fields are the same signed request
+    assert key == tw.replay_key(url, {"CallSid": "CA1", "Digits": "1", "Empty": ""})
+    # any signed difference is another request
+    assert key != tw.replay_key(url, {"CallSid": "CA1", "Digits": "2", "Empty": ""})
+    assert key != tw.replay_key(url.replace("step=2", "step=3"), params)
+    assert key != tw.replay_key(url, {"CallSid": "CA1", "Digits": "1", "Empty": "", "SequenceNumber": "1"})
 
 
 def test_signatures_are_checked_with_twilios_algorithm() -> None:

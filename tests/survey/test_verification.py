@@ -1,19 +1,30 @@
-"""Verified mobile numbers: verifiers, rate limits and refusals (survey/verification.py)."""
+"""Verified mobile numbers: verifiers, rate limits and refusals (survey/verification.py),
+on SQLite and PostgreSQL: codes and limits live in the database, shared by every process."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from db.crypto import generate_key, phone_hash
+from db.engine import make_engine
+from db.models import ThrottleEvent, VerificationCode
+from db.uow import UnitOfWork
 from survey import verification as v
 
 PHONE = "+8613812345678"
@@ -21,9 +32,18 @@ SERVICE_SID = "VA" + "0" * 32
 ACCOUNT_SID = "AC" + "1" * 32
 
 
+Store = Callable[[], UnitOfWork]
+
+
 @pytest.fixture(autouse=True)
 def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APPRAISAL_SECRET_KEY", generate_key())
+
+
+@pytest.fixture
+def store(make_uow: Callable[..., UnitOfWork]) -> Store:
+    """Units of work on the test's database (SQLite, then PostgreSQL)."""
+    return lambda: make_uow("survey")
 
 
 class FakeClock:
@@ -49,17 +69,26 @@ def logged_code(caplog: pytest.LogCaptureFixture) -> str:
     return match.group(2)
 
 
-def facade(clock: FakeClock | None = None, **kwargs: Any) -> v.PhoneVerification:
+def facade(store: Store, clock: FakeClock | None = None, **kwargs: Any) -> v.PhoneVerification:
     clock = clock or FakeClock()
-    return v.PhoneVerification(v.SimulatedVerifier(clock=clock), clock=clock, **kwargs)
+    return v.PhoneVerification(
+        v.SimulatedVerifier(clock=clock, uow_factory=store), clock=clock, uow_factory=store, **kwargs
+    )
+
+
+def rows(store: Store, model: type) -> int:
+    with store() as uow:
+        return uow.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 # ---------------------------------------------------------------- simulator and facade
 
 
-def test_simulator_round_trip_logs_the_code_with_the_number_masked(caplog: pytest.LogCaptureFixture) -> None:
+def test_simulator_round_trip_logs_the_code_with_the_number_masked(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
-    pv = facade()
+    pv = facade(store)
     pv.start("138 1234 5678", network="203.0.113.7")
     message = caplog.records[-1].getMessage()
     assert caplog.records[-1].levelno == logging.INFO
@@ -73,17 +102,19 @@ def test_simulator_round_trip_logs_the_code_with_the_number_masked(caplog: pytes
         pv.check(PHONE, logged_code(caplog))
 
 
-def test_full_width_code_is_accepted(caplog: pytest.LogCaptureFixture) -> None:
+def test_full_width_code_is_accepted(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
-    pv = facade()
+    pv = facade(store)
     pv.start(PHONE)
     full_width = "".join(chr(ord("０") + int(d)) for d in logged_code(caplog))
     assert pv.check(PHONE, f" {full_width} ") == phone_hash(PHONE)
 
 
-def test_wrong_code_is_refused_and_the_right_one_still_works(caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_code_is_refused_and_the_right_one_still_works(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
-    pv = facade()
+    pv = facade(store)
     pv.start(PHONE)
     code = logged_code(caplog)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -94,10 +125,10 @@ def test_wrong_code_is_refused_and_the_right_one_still_works(caplog: pytest.LogC
     assert pv.check(PHONE, code) == phone_hash(PHONE)
 
 
-def test_code_expires_after_ten_minutes(caplog: pytest.LogCaptureFixture) -> None:
+def test_code_expires_after_ten_minutes(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
     clock = FakeClock()
-    pv = facade(clock)
+    pv = facade(store, clock)
     pv.start(PHONE)
     clock.now += 10 * 60
     with pytest.raises(v.CodeExpired) as refused:
@@ -105,23 +136,23 @@ def test_code_expires_after_ten_minutes(caplog: pytest.LogCaptureFixture) -> Non
     assert refused.value.key == "code_expired"
 
 
-def test_code_is_still_valid_just_before_expiry(caplog: pytest.LogCaptureFixture) -> None:
+def test_code_is_still_valid_just_before_expiry(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
     clock = FakeClock()
-    pv = facade(clock)
+    pv = facade(store, clock)
     pv.start(PHONE)
     clock.now += 10 * 60 - 1
     assert pv.check(PHONE, logged_code(caplog)) == phone_hash(PHONE)
 
 
-def test_check_without_a_code_sent_is_refused() -> None:
+def test_check_without_a_code_sent_is_refused(store: Store) -> None:
     with pytest.raises(v.CodeExpired):
-        facade().check(PHONE, "123456")
+        facade(store).check(PHONE, "123456")
 
 
-def test_five_wrong_codes_void_the_code(caplog: pytest.LogCaptureFixture) -> None:
+def test_five_wrong_codes_void_the_code(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
-    pv = facade()
+    pv = facade(store)
     pv.start(PHONE)
     code = logged_code(caplog)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -139,22 +170,23 @@ def test_five_wrong_codes_void_the_code(caplog: pytest.LogCaptureFixture) -> Non
 
 @pytest.mark.parametrize("number", ["12345", "", "021-12345678", "+1 415 555 0100", "2381234567x"])
 def test_invalid_numbers_are_refused_before_anything_is_sent(
-    number: str, caplog: pytest.LogCaptureFixture
+    store: Store, number: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
-    pv = facade()
+    pv = facade(store)
     with pytest.raises(v.InvalidNumber) as refused:
         pv.start(number, network="203.0.113.7")
     assert refused.value.key == "invalid_number"
     assert caplog.records == []
+    assert rows(store, ThrottleEvent) == rows(store, VerificationCode) == 0
     with pytest.raises(v.InvalidNumber):
         pv.check(number, "123456")
 
 
-def test_per_number_rate_limit(caplog: pytest.LogCaptureFixture) -> None:
+def test_per_number_rate_limit(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
     clock = FakeClock()
-    pv = facade(clock)
+    pv = facade(store, clock)
     for _ in range(5):
         pv.start(PHONE)
         clock.now += 60
@@ -167,9 +199,9 @@ def test_per_number_rate_limit(caplog: pytest.LogCaptureFixture) -> None:
     pv.start(PHONE)  # the window has slid past the first start
 
 
-def test_per_network_rate_limit() -> None:
+def test_per_network_rate_limit(store: Store) -> None:
     clock = FakeClock()
-    pv = facade(clock)
+    pv = facade(store, clock)
     for i in range(20):
         pv.start(f"+86139{i:08d}", network="198.51.100.4")
     with pytest.raises(v.TooManyRequests):
@@ -190,42 +222,59 @@ def test_refusals_share_a_base_class_with_message_keys() -> None:
 # ---------------------------------------------------------------- our own code
 
 
-def test_own_code_verifier_stores_no_plaintext_code() -> None:
+def test_own_code_verifier_stores_no_plaintext_code(store: Store) -> None:
     clock = FakeClock()
     sender = RecordingSender()
-    verifier = v.OwnCodeVerifier(sender, clock=clock)
+    verifier = v.OwnCodeVerifier(sender, clock=clock, uow_factory=store)
     verifier.start(PHONE, "zh-CN")
     ((to, code, locale, minutes),) = sender.sent
     assert (to, locale, minutes) == (PHONE, "zh-CN", 10)
     assert re.fullmatch(r"\d{6}", code)
-    stored = verifier._codes[PHONE]
-    state = repr(vars(verifier)) + repr(stored) + stored.digest.hex()
-    assert code not in state and code.encode() not in stored.digest
-    assert len(stored.digest) == 32  # an HMAC-SHA256, not the code
+    with store() as uow:
+        stored = uow.session.execute(select(VerificationCode)).scalar_one()
+        columns = {c.name: getattr(stored, c.name) for c in VerificationCode.__table__.columns}
+    assert code not in repr(columns) and "13812345678" not in repr(columns)
+    assert columns["number_hash"] == phone_hash(PHONE)
+    assert columns["code_enc"] is None  # only the simulator keeps a readable copy
+    assert columns["code_hash"] == v.code_hash(PHONE, code) and len(columns["code_hash"]) == 64  # an HMAC
     assert not verifier.check(PHONE, f"{(int(code) + 1) % 1_000_000:06d}")
     assert not verifier.check("+8613900001111", code)  # bound to its number
     assert verifier.check(PHONE, code)
     assert not verifier.check(PHONE, code)  # single use
 
 
-def test_own_code_verifier_counts_attempts_and_expires() -> None:
+def test_own_code_verifier_codes_expire(store: Store) -> None:
     clock = FakeClock()
     sender = RecordingSender()
-    verifier = v.OwnCodeVerifier(sender, clock=clock, max_attempts=2)
-    verifier.start(PHONE, "en")
-    code = sender.sent[-1][1]
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    assert not verifier.check(PHONE, wrong)
-    assert not verifier.check(PHONE, wrong)
-    assert not verifier.check(PHONE, code)  # attempts used up
+    verifier = v.OwnCodeVerifier(sender, clock=clock, uow_factory=store)
     verifier.start(PHONE, "en")
     clock.now += 600
     assert not verifier.check(PHONE, sender.sent[-1][1])
 
 
-def test_own_code_through_the_facade_and_logging_sender(caplog: pytest.LogCaptureFixture) -> None:
+def test_five_wrong_codes_void_our_own_code_too(store: Store) -> None:
+    clock = FakeClock()
+    sender = RecordingSender()
+    pv = v.PhoneVerification(
+        v.OwnCodeVerifier(sender, clock=clock, uow_factory=store), clock=clock, uow_factory=store
+    )
+    pv.start(PHONE)
+    code = sender.sent[-1][1]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(4):
+        with pytest.raises(v.CodeWrong):
+            pv.check(PHONE, wrong)
+    with pytest.raises(v.TooManyAttempts):
+        pv.check(PHONE, wrong)
+    with pytest.raises(v.CodeExpired):
+        pv.check(PHONE, code)
+
+
+def test_own_code_through_the_facade_and_logging_sender(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="survey.verification")
-    pv = v.PhoneVerification(v.OwnCodeVerifier(v.LoggingSmsSender()))
+    pv = v.PhoneVerification(v.OwnCodeVerifier(v.LoggingSmsSender(), uow_factory=store), uow_factory=store)
     pv.start(PHONE, locale="zh-CN")
     message = caplog.records[-1].getMessage()
     assert message.startswith("sms to 138****5678: 【十佳十差评议】您的验证码为")
@@ -295,9 +344,9 @@ def test_twilio_verifier_sends_the_exact_requests_and_maps_statuses() -> None:
     assert right["data"] == {"To": PHONE, "Code": "123456"}
 
 
-def test_twilio_through_the_facade() -> None:
+def test_twilio_through_the_facade(store: Store) -> None:
     fake = FakeTwilioHttp([(201, verification_json("pending")), (200, verification_json("approved"))])
-    pv = v.PhoneVerification(twilio_verifier(fake))
+    pv = v.PhoneVerification(twilio_verifier(fake), uow_factory=store)
     pv.start("138 1234 5678", network="203.0.113.7", locale="en")
     assert fake.requests[0]["data"]["Locale"] == "en"
     assert pv.check(PHONE, "123456") == phone_hash(PHONE)
@@ -355,9 +404,9 @@ def test_make_verifier_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> N
 # ---------------------------------------------------------------- rate limiter
 
 
-def test_rate_limiter_sliding_window() -> None:
+def test_rate_limiter_sliding_window(store: Store) -> None:
     clock = FakeClock(0.0)
-    limiter = v.RateLimiter(3, 60, clock=clock)
+    limiter = v.RateLimiter(3, 60, clock=clock, uow_factory=store)
     for t in (0, 10, 20):
         clock.now = t
         assert limiter.hit("k")
@@ -370,22 +419,114 @@ def test_rate_limiter_sliding_window() -> None:
     assert not limiter.hit("k")
 
 
-def test_rate_limiter_is_thread_safe() -> None:
-    limiter = v.RateLimiter(137, 3600)
+def test_rate_limiter_counts_exactly_under_concurrency(store: Store) -> None:
+    limiter = v.RateLimiter(37, 3600, uow_factory=store)
     allowed: list[bool] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(32)
+    barrier = threading.Barrier(12)
 
     def worker() -> None:
         barrier.wait()
-        results = [limiter.hit("same-key") for _ in range(50)]
+        results = [limiter.hit("same-key") for _ in range(8)]
         with lock:
             allowed.extend(results)
 
-    threads = [threading.Thread(target=worker) for _ in range(32)]
+    threads = [threading.Thread(target=worker) for _ in range(12)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(allowed) == 32 * 50
-    assert sum(allowed) == 137
+    assert len(allowed) == 12 * 8
+    assert sum(allowed) == 37
+
+
+# ---------------------------------------------------------------- several processes, restarts
+
+
+def separate_process_store(database_url: str) -> Store:
+    """Units of work through an engine (connection pool) of their own: what another app
+    process behind the load balancer, or the same one after a restart, would have."""
+    factory = sessionmaker(make_engine(database_url), expire_on_commit=False)
+    return lambda: UnitOfWork(factory, actor="survey")
+
+
+def test_two_processes_share_the_code_the_tries_and_the_limits(database_url: str) -> None:
+    clock = FakeClock()
+    one, other = (facade(separate_process_store(database_url), clock) for _ in range(2))
+
+    one.start(PHONE, network="198.51.100.4")
+    code = other.verifier.pending_code(PHONE)  # type: ignore[attr-defined]
+    assert code is not None
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    with pytest.raises(v.CodeWrong) as first:
+        one.check(PHONE, wrong)
+    with pytest.raises(v.CodeWrong) as second:
+        other.check(PHONE, wrong)
+    assert (first.value.attempts_left, second.value.attempts_left) == (4, 3)  # one count for both
+    assert other.check(PHONE, code) == phone_hash(PHONE)
+    with pytest.raises(v.CodeExpired):
+        one.check(PHONE, code)  # used up everywhere
+
+    for i in range(4):  # five codes per number and hour, whichever process sends them
+        (one, other)[i % 2].start(PHONE)
+    with pytest.raises(v.TooManyRequests):
+        one.start(PHONE)
+    with pytest.raises(v.TooManyRequests):
+        other.start(PHONE)
+
+
+def test_a_code_survives_a_restart(database_url: str) -> None:
+    clock = FakeClock()
+    engine = make_engine(database_url)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    before = facade(lambda: UnitOfWork(factory, actor="survey"), clock)
+    before.start(PHONE)
+    code = before.verifier.pending_code(PHONE)  # type: ignore[attr-defined]
+    del before
+    engine.dispose()  # the old process is gone, with every connection it had
+
+    after = facade(separate_process_store(database_url), clock)
+    assert after.check(PHONE, str(code)) == phone_hash(PHONE)
+
+
+SUBPROCESS = """
+import sys
+from survey.verification import PhoneVerification, SimulatedVerifier
+pv = PhoneVerification(SimulatedVerifier())
+for _ in range(int(sys.argv[1])):
+    pv.start(sys.argv[2], network="203.0.113.99")
+"""
+
+
+def test_another_os_process_shares_the_code_and_the_limits(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(root)}
+    subprocess.run(
+        [sys.executable, "-c", SUBPROCESS, "5", PHONE], cwd=root, env=env, check=True, capture_output=True
+    )
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    here = v.PhoneVerification(v.SimulatedVerifier())  # the configured database, as in the app
+
+    with pytest.raises(v.TooManyRequests):
+        here.start(PHONE)  # the other process sent five codes to this number this hour
+    code = here.verifier.pending_code(PHONE)  # type: ignore[attr-defined]
+    assert code is not None
+    assert here.check(PHONE, code) == phone_hash(PHONE)
+
+
+def test_expired_rows_are_deleted_as_new_codes_are_asked_for(store: Store) -> None:
+    clock = FakeClock()
+    pv = facade(store, clock)
+    pv.start(PHONE, network="198.51.100.4")
+    assert (rows(store, VerificationCode), rows(store, ThrottleEvent)) == (1, 2)
+
+    clock.now += v.HOUR + 1  # the code expired, the sends left their hour
+    pv.start("+8613900001111")
+
+    with store() as uow:
+        left = uow.session.execute(select(VerificationCode.number_hash)).scalars().all()
+        events = uow.session.execute(select(ThrottleEvent.key)).scalars().all()
+    assert left == [phone_hash("+8613900001111")]
+    assert events == [phone_hash("+8613900001111")]
