@@ -43,10 +43,38 @@ SESSION_IDLE_MINUTES = Setting(
     "30",
     "minutes without a request after which a staff login session ends (checked on the server)",
 )
+LOGIN_BACKOFF_AFTER = Setting(
+    "APPRAISAL_LOGIN_BACKOFF_AFTER",
+    "5",
+    "failed sign-ins of one account after which each further try must wait (2 s, then doubling)",
+)
+LOGIN_LOCKOUT_AFTER = Setting(
+    "APPRAISAL_LOGIN_LOCKOUT_AFTER",
+    "10",
+    "failed sign-ins of one account within APPRAISAL_LOGIN_LOCKOUT_MINUTES that lock it for that long "
+    "(an administrator can unlock it earlier)",
+)
+LOGIN_NETWORK_LOCKOUT_AFTER = Setting(
+    "APPRAISAL_LOGIN_NETWORK_LOCKOUT_AFTER",
+    "30",
+    "failed sign-ins from one network address (any accounts) within APPRAISAL_LOGIN_LOCKOUT_MINUTES "
+    "that lock sign-in from that address for that long",
+)
+LOGIN_LOCKOUT_MINUTES = Setting(
+    "APPRAISAL_LOGIN_LOCKOUT_MINUTES",
+    "15",
+    "how long failed sign-ins are counted, and how long a lockout lasts",
+)
+TRUST_PROXY = Setting(
+    "APPRAISAL_TRUST_PROXY",
+    "false",
+    "true when a reverse proxy in front of the app sets X-Forwarded-For: then the address it appended "
+    "is the client's network for sign-in limits; otherwise the header is ignored (a client can forge it)",
+)
 DB_POOL_SIZE = Setting(
     "APPRAISAL_DB_POOL_SIZE",
     "20",
-    "PostgreSQL connections kept open per process (plus up to as many again under load)",
+    "database connections kept open per process (plus up to as many again under load)",
 )
 VERIFIER = Setting(
     "APPRAISAL_VERIFIER",
@@ -88,11 +116,22 @@ WEBHOOK_BASE_URL = Setting(
     "(e.g. https://pingyi.example.gov.cn); signatures are checked against it, "
     "so it must be exactly what the provider calls",
 )
+HTTP_MAX_BODY_BYTES = Setting(
+    "APPRAISAL_HTTP_MAX_BODY_BYTES",
+    "65536",
+    "largest request body, in bytes, that the plain HTTP routes (telephony webhooks, signing in) "
+    "accept; a larger one gets 413 before it is read",
+)
 SETTINGS = (
     DATA_DIR,
     DATABASE_URL,
     SECRET_KEY,
     SESSION_IDLE_MINUTES,
+    LOGIN_BACKOFF_AFTER,
+    LOGIN_LOCKOUT_AFTER,
+    LOGIN_NETWORK_LOCKOUT_AFTER,
+    LOGIN_LOCKOUT_MINUTES,
+    TRUST_PROXY,
     DB_POOL_SIZE,
     VERIFIER,
     TWILIO_ACCOUNT_SID,
@@ -102,6 +141,7 @@ SETTINGS = (
     TELEPHONY,
     TWILIO_FROM_NUMBER,
     WEBHOOK_BASE_URL,
+    HTTP_MAX_BODY_BYTES,
 )
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from services.permissions import Permission, allowed
 from ui.auth import account_box, sign_in_state
+from ui.errors import run_page
 from ui.messages import t
 from ui.page import page_setup
 
@@ -26,13 +27,24 @@ has_token = bool(st.query_params.get("t"))
 # app_pages/, not pages/: a pages/ folder beside the entry point switches Streamlit into
 # its legacy multipage mode, in which a rerun (or a cold start on /home) runs the page
 # without this script, i.e. without page_setup() and the language selector.
+# The default page is served at "/" only: Streamlit answers its own url_path with "Page
+# not found". So the home page, when it is the default, is registered under another
+# (never shown) path, and /home is a hidden page that moves to it (a bookmarked or typed
+# /home, or one that a link still carries).
 home = st.Page(
     "app_pages/home.py",
     title=t("nav.home", lang),
     icon=":material/home:",
-    url_path="home",
+    url_path="home" if has_token else "start",
     default=not has_token,
 )
+
+
+def go_home() -> None:
+    st.switch_page(home, query_params=st.query_params.to_dict())
+
+
+home_alias = st.Page(go_home, title=t("nav.home", lang), url_path="home", visibility="hidden")
 survey = st.Page(
     "app_pages/survey.py",
     title=t("nav.survey", lang),
@@ -48,6 +60,8 @@ bulletin = st.Page(
     "app_pages/bulletin.py", title=t("nav.bulletin", lang), icon=":material/campaign:", url_path="bulletin"
 )
 public = [home, survey, results, unit, bulletin]
+if not has_token:
+    public.append(home_alias)
 login_page = None
 if user is None:
     login_page = st.Page(
@@ -108,9 +122,16 @@ if allowed(user, Permission.score):
             url_path="review",
         )
     )
+if allowed(user, Permission.manage_users):
+    title = t("nav.accounts", lang)
+    staff.append(
+        st.Page("app_pages/accounts.py", title=title, icon=":material/lock_person:", url_path="accounts")
+    )
 
 account_box(user, lang, login_page)
 sections = {t("nav.section.public", lang): public}
 if staff:
     sections[t("nav.section.staff", lang)] = staff
-st.navigation(sections).run()
+# An unexpected error in a page becomes a plain message with a reference, never a traceback.
+# expanded: every page listed, never Streamlit's English "View 4 more" button.
+run_page(st.navigation(sections, expanded=True).run)

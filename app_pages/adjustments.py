@@ -20,7 +20,7 @@ from services.permissions import Permission
 from ui.auth import require_page_permission
 from ui.messages import t
 from ui.page import current_lang
-from ui.widgets import choose_campaign, show_flash
+from ui.widgets import choose_campaign, file_field, show_flash
 
 FLASH_KEY = "adjustments.flash"
 GEN_KEY = "adjustments.gen"  # bumped after a change: a fresh form, uploader and reason
@@ -82,7 +82,7 @@ st.caption(t("adjustments.caps", lang, bonus=f"{limits.bonus:g}", deduction=f"{l
 
 # ---------------------------------------------------------------- entering one
 st.subheader(t("adjustments.form.header", lang))
-with st.form(f"adjustments.form.{gen}"):
+with st.form(f"adjustments.form.{gen}", enter_to_submit=False):
     left, middle, right = st.columns(3)
     unit_code: str | None = left.selectbox(
         t("adjustments.col.unit", lang),
@@ -105,9 +105,10 @@ with st.form(f"adjustments.form.{gen}"):
         key=f"adjustments.form.points.{gen}",
     )
     reason = st.text_area(t("adjustments.col.reason", lang), height=80, key=f"adjustments.form.reason.{gen}")
-    upload = st.file_uploader(
+    upload = file_field(
         t("adjustments.form.evidence", lang, mb=MAX_EVIDENCE_BYTES // 2**20),
         key=f"adjustments.form.evidence.{gen}",
+        max_bytes=MAX_EVIDENCE_BYTES,
     )
     add = st.form_submit_button(t("adjustments.form.add", lang), type="primary", icon=":material/add:")
 if add:
@@ -228,10 +229,14 @@ else:
                 key=f"adjustments.download.{chosen}",
                 icon=":material/download:",
             )
-    remove_reason = st.text_input(
-        t("adjustments.remove.reason", lang), key=f"adjustments.remove.reason.{gen}"
-    )
-    if st.button(t("adjustments.remove.run", lang), key="adjustments.remove.run", icon=":material/delete:"):
+    with st.form(f"adjustments.remove.{gen}", enter_to_submit=False, border=False):
+        remove_reason = st.text_input(
+            t("adjustments.remove.reason", lang), key=f"adjustments.remove.reason.{gen}"
+        )
+        remove = st.form_submit_button(
+            t("adjustments.remove.run", lang), key="adjustments.remove.run", icon=":material/delete:"
+        )
+    if remove:
         if not remove_reason.strip():
             st.warning(t("adjustments.remove.reason_required", lang))
         else:

@@ -9,8 +9,6 @@ trail and make every change.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +19,8 @@ from services.permissions import PermissionDenied
 from ui.auth import current_user
 from ui.messages import t
 from ui.page import current_lang
-from ui.widgets import choose_campaign, show_flash
+from ui.timefmt import beijing_time
+from ui.widgets import choose_campaign, file_field, show_flash
 
 GEN_KEY = "appeals.gen"  # bumped after a change: fresh form fields
 FLASH_KEY = "appeals.flash"  # (kind, text) to show after st.rerun()
@@ -41,16 +40,8 @@ def error_text(exc: ServiceError, lang: str) -> str:
     return t("appeals.error.refused", lang, detail=str(exc))
 
 
-def when(at: datetime | None) -> str:
-    return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
-
-
 def bump() -> None:
     st.session_state[GEN_KEY] = st.session_state.get(GEN_KEY, 0) + 1
-
-
-def too_large(size: int) -> bool:
-    return size > appeals.MAX_EVIDENCE_BYTES
 
 
 def appeals_table(rows: list[appeals.AppealView], lang: str) -> None:
@@ -65,8 +56,8 @@ def appeals_table(rows: list[appeals.AppealView], lang: str) -> None:
                 "reasons": [a.reasons for a in rows],
                 "evidence": [a.evidence_name for a in rows],
                 "decision": [a.decision for a in rows],
-                "filed": [when(a.created_at) for a in rows],
-                "decided": [when(a.decided_at) for a in rows],
+                "filed": [beijing_time(a.created_at, empty="") for a in rows],
+                "decided": [beijing_time(a.decided_at, empty="") for a in rows],
             }
         ),
         hide_index=True,
@@ -122,8 +113,7 @@ if may_file:
     if not options.notice_open:
         st.info(t("appeals.file.closed", lang))
     else:
-        until = f"{options.notice_ends_at:%Y-%m-%d %H:%M}" if options.notice_ends_at else "—"
-        st.info(t("appeals.file.open", lang, until=until))
+        st.info(t("appeals.file.open", lang, until=beijing_time(options.notice_ends_at)))
         target: str = st.radio(
             t("appeals.file.target", lang),
             TARGETS,
@@ -156,25 +146,30 @@ if may_file:
                 )
                 or ""
             )
-        reasons = st.text_area(
-            t("appeals.file.reasons", lang),
-            key=f"appeals.reasons.{gen}",
-            placeholder=t("appeals.file.reasons_placeholder", lang),
-            height=120,
-        )
-        upload = st.file_uploader(
-            t("appeals.file.evidence", lang, mb=appeals.MAX_EVIDENCE_BYTES // 1024 // 1024),
-            key=f"appeals.evidence.{gen}",
-        )
-        if st.button(
-            t("appeals.file.submit", lang), type="primary", icon=":material/send:", key="appeals.submit"
-        ):
+        # A form without Enter-to-submit: Streamlit says nothing in English under the box.
+        with st.form(f"appeals.file.{gen}", enter_to_submit=False, border=False):
+            reasons = st.text_area(
+                t("appeals.file.reasons", lang),
+                key=f"appeals.reasons.{gen}",
+                placeholder=t("appeals.file.reasons_placeholder", lang),
+                height=120,
+            )
+            # One limit: the service's, stated in the label and enforced by the browser too.
+            upload = file_field(
+                t("appeals.file.evidence", lang, mb=appeals.MAX_EVIDENCE_BYTES // 2**20),
+                key=f"appeals.evidence.{gen}",
+                max_bytes=appeals.MAX_EVIDENCE_BYTES,
+            )
+            submitted = st.form_submit_button(
+                t("appeals.file.submit", lang), type="primary", icon=":material/send:", key="appeals.submit"
+            )
+        if submitted:
             if not reasons.strip():
                 st.warning(t("appeals.file.reasons_required", lang))
             elif target != "result" and not ref:
                 st.warning(t("appeals.file.ref_required", lang))
-            elif upload is not None and too_large(upload.size):
-                st.warning(t("appeals.file.too_large", lang, mb=appeals.MAX_EVIDENCE_BYTES // 1024 // 1024))
+            elif upload is not None and upload.size > appeals.MAX_EVIDENCE_BYTES:
+                st.warning(t("appeals.file.too_large", lang, mb=appeals.MAX_EVIDENCE_BYTES // 2**20))
             else:
                 try:
                     appeal_id = appeals.file_appeal(
@@ -242,7 +237,7 @@ if may_decide:
                         ref=appeal.target_ref or "—",
                     )
                 )
-                st.caption(t("appeals.decide.filed", lang, at=when(appeal.created_at)))
+                st.caption(t("appeals.decide.filed", lang, at=beijing_time(appeal.created_at)))
                 st.text(appeal.reasons)
                 if appeal.evidence_name:
                     try:
@@ -260,27 +255,28 @@ if may_decide:
                 else:
                     st.caption(t("appeals.decide.no_evidence", lang))
             st.caption(t(f"appeals.consequence.{appeal.target}", lang))
-            decision = st.text_area(
-                t("appeals.decide.decision", lang), key=f"appeals.decision.{gen}.{appeal.id}", height=100
-            )
-            corrected: float | None = None
-            if appeal.target == "indicator_value":
-                corrected = st.number_input(
-                    t("appeals.decide.corrected", lang),
-                    value=None,
-                    format="%.4f",
-                    key=f"appeals.corrected.{gen}.{appeal.id}",
+            with st.form(f"appeals.decide.{gen}.{appeal.id}", enter_to_submit=False, border=False):
+                decision = st.text_area(
+                    t("appeals.decide.decision", lang), key=f"appeals.decision.{gen}.{appeal.id}", height=100
                 )
-            left, right, _ = st.columns([1, 1, 2])
-            uphold = left.button(
-                t("appeals.decide.uphold", lang),
-                type="primary",
-                icon=":material/check:",
-                key="appeals.uphold",
-            )
-            reject = right.button(
-                t("appeals.decide.reject", lang), icon=":material/close:", key="appeals.reject"
-            )
+                corrected: float | None = None
+                if appeal.target == "indicator_value":
+                    corrected = st.number_input(
+                        t("appeals.decide.corrected", lang),
+                        value=None,
+                        format="%.4f",
+                        key=f"appeals.corrected.{gen}.{appeal.id}",
+                    )
+                left, right, _ = st.columns([1, 1, 2])
+                uphold = left.form_submit_button(
+                    t("appeals.decide.uphold", lang),
+                    type="primary",
+                    icon=":material/check:",
+                    key="appeals.uphold",
+                )
+                reject = right.form_submit_button(
+                    t("appeals.decide.reject", lang), icon=":material/close:", key="appeals.reject"
+                )
             if uphold or reject:
                 if not decision.strip():
                     st.warning(t("appeals.decide.decision_required", lang))

@@ -18,8 +18,10 @@ from services import bulletin
 from services.errors import ServiceError
 from survey.bulletin import DEFAULT_MIN_ANSWERS, DISSATISFIED_BELOW, PERIODS, period_bounds
 from ui.auth import current_user
+from ui.labels import data_label
 from ui.messages import t
 from ui.page import current_lang
+from ui.timefmt import beijing_today
 from ui.widgets import choose_campaign
 
 RANGE = "range"
@@ -65,18 +67,33 @@ if admin:
         else:
             st.success(t("bulletin.public_on" if public else "bulletin.public_off", lang))
 
+try:
+    # a campaign whose fieldwork is over opens on its whole fieldwork, not on today's empty week
+    opening = bulletin.opening_period(uow(), user, code)
+except ServiceError as exc:
+    st.error(t("bulletin.error", lang, detail=str(exc)))
+    st.stop()
+if st.session_state.get("bulletin.shown") != code:
+    # another campaign: its own opening period, not the one chosen for the last campaign
+    for widget in ("bulletin.period", "bulletin.range", "bulletin.anchor"):
+        st.session_state.pop(widget, None)
+    st.session_state["bulletin.shown"] = code
+
 left, middle, right = st.columns([2, 2, 1])
 period: str = left.radio(
     t("bulletin.period", lang),
     [*PERIODS, RANGE],
+    index=len(PERIODS) if opening else 0,
     format_func=lambda p: t(f"bulletin.period.{p}", lang),
     horizontal=True,
     key="bulletin.period",
 )
-today = date.today()
+today = beijing_today()  # the server may run on UTC, still on yesterday until 08:00 in Beijing
 if period == RANGE:
     picked = middle.date_input(
-        t("bulletin.range", lang), value=(period_bounds("week", today)[0], today), key="bulletin.range"
+        t("bulletin.range", lang),
+        value=opening or (period_bounds("week", today)[0], today),
+        key="bulletin.range",
     )
     bounds = tuple(picked) if isinstance(picked, tuple | list) else (picked, picked)
     if len(bounds) != 2 or not all(isinstance(d, date) for d in bounds):
@@ -84,7 +101,9 @@ if period == RANGE:
         st.stop()
     start, end = bounds[0], bounds[1]
 else:
-    anchor = middle.date_input(t("bulletin.anchor", lang), value=today, key="bulletin.anchor")
+    anchor = middle.date_input(
+        t("bulletin.anchor", lang), value=opening[1] if opening else today, key="bulletin.anchor"
+    )
     start, end = period_bounds(period, anchor if isinstance(anchor, date) else today)
 min_answers = int(
     right.number_input(
@@ -106,7 +125,7 @@ except ServiceError as exc:
 st.subheader(t("bulletin.heading", lang, name=result.campaign_name, start=str(start), end=str(end)))
 st.caption(t("bulletin.definition", lang, below=f"{DISSATISFIED_BELOW:g}", n=result.min_answers))
 for group in result.groups:
-    label = group.label_zh if lang == "zh" else group.label_en
+    label = group.label_zh if lang == "zh" else data_label(group.label_en, lang)
     st.markdown(f"**{label}**")
     st.caption(t("bulletin.responses", lang, n=group.responses))
     if not group.rows:

@@ -2,9 +2,12 @@
 the call button, and the outcome with the phone questionnaire's answers.
 
 The queue puts callbacks that are due first, then retries, then new cases. Numbers and
-names appear only masked. Only services are called (services/fieldwork.py, and
-services/telephony.py for the click-to-call bridge); they check that the case is the
-caller's own and record everything in one audited transaction.
+names appear only masked, except the number of the case in hand once its caller asks to
+dial it by hand (an audited reveal, kept for that case only). An outcome is recorded
+only on a call on record: the click-to-call bridge's or that manual dial. Only services
+are called (services/fieldwork.py, and services/telephony.py for the click-to-call
+bridge); they check that the case is the caller's own and record everything in one
+audited transaction.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from survey.assurance import CALLBACK, CHINA_TZ, COMPLETE, DISPOSITION_CODES, di
 from ui.auth import require_page_permission
 from ui.messages import t
 from ui.page import current_lang
+from ui.timefmt import beijing_time
 from ui.widgets import show_flash
 
 CURRENT = "calls.current"  # (campaign code, case code) the caller chose to work on
 SIDS = "calls.sids"  # {"campaign/case": call SID of the bridge call placed from this page}
 OPENED = "calls.opened"  # {"campaign/case": time.time() when the case was first shown}
+NUMBER = "calls.number"  # ("campaign/case", number) revealed for a manual dial: that case only
 FLASH = "calls.flash"  # a success message to show after st.rerun()
 GEN = "calls.gen"  # bumped after an outcome: fresh form widgets
 
@@ -47,8 +52,8 @@ def error_text(exc: ServiceError, lang: str) -> str:
 
 
 def local_time(moment: datetime | None) -> str:
-    """A stored instant as Beijing time, ``2026-03-02 19:00``."""
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """A stored instant as Beijing time, ``2026-03-02 19:00`` (naive from SQLite: UTC)."""
+    return beijing_time(moment, empty="")
 
 
 def disposition_label(code: str, lang: str) -> str:
@@ -66,7 +71,7 @@ show_flash(FLASH)
 with st.expander(t("calls.my_phone", lang), icon=":material/phone_in_talk:"):
     # click-to-call rings this phone first, then joins the respondent
     st.caption(t("calls.my_phone.help", lang))
-    with st.form("calls.my_phone.form", border=False):
+    with st.form("calls.my_phone.form", border=False, enter_to_submit=False):
         my_phone = st.text_input(t("calls.my_phone.number", lang), max_chars=20, key="calls.my_phone.number")
         if st.form_submit_button(t("calls.my_phone.save", lang)):
             try:
@@ -125,6 +130,8 @@ picked = st.selectbox(
 )
 S[CURRENT] = picked
 entry = by_key[picked]
+if S.get(NUMBER, ("", ""))[0] != picked:
+    S.pop(NUMBER, None)  # a number revealed for another case is not kept, let alone shown
 
 try:
     sheet = fieldwork.case_sheet(uow(), user, entry.campaign_code, entry.case_code)
@@ -159,9 +166,22 @@ if st.button(t("calls.call.button", lang), type="primary", icon=":material/call:
             st.error(error_text(exc, lang))
         else:
             S.setdefault(SIDS, {})[picked] = sid
+if st.button(t("calls.manual.button", lang), icon=":material/dialpad:", key="calls.manual"):
+    try:
+        dial = fieldwork.start_manual_dial(uow(), user, sheet.campaign_code, sheet.case_code)
+    except ServiceError as exc:
+        st.error(error_text(exc, lang))
+    else:
+        S[NUMBER] = (picked, dial.national)
+        st.rerun()  # the sheet now shows the manual dial as the call on record
 sid = S.get(SIDS, {}).get(picked)
+revealed = S.get(NUMBER, ("", ""))[1] if S.get(NUMBER, ("", ""))[0] == picked else ""
 if sid:
     st.success(t("calls.call.started", lang), icon=":material/phone_in_talk:")
+elif revealed:
+    st.warning(t("calls.manual.number", lang, number=revealed), icon=":material/dialpad:")
+elif sheet.manual_dial_open:
+    st.info(t("calls.manual.open", lang))
 else:
     st.caption(t("calls.call.manual", lang))
 
@@ -185,7 +205,7 @@ if sheet.history:
 # ---------------------------------------------------------------- the outcome
 gen = S.get(GEN, 0)
 st.subheader(t("calls.outcome.header", lang))
-with st.form(f"calls.outcome.{gen}"):
+with st.form(f"calls.outcome.{gen}", enter_to_submit=False):
     disposition = st.selectbox(
         t("calls.outcome.disposition", lang),
         list(DISPOSITION_CODES),
@@ -226,6 +246,8 @@ if submitted:
     given = {k: v for k, v in answers.items() if v is not None}
     if option is None:
         st.error(t("calls.error.no_disposition", lang))
+    elif not sid and not sheet.manual_dial_open:
+        st.error(t("calls.error.no_call", lang))
     elif disposition == COMPLETE and len(given) < len(sheet.questions):
         st.error(t("calls.error.unanswered", lang))
     elif given and not option.interview:
@@ -248,6 +270,8 @@ if submitted:
                 note=note.strip(),
                 recording_consent=consent,
             )
+        except fieldwork.NoCallOnRecord:
+            st.error(t("calls.error.no_call", lang))
         except ServiceError as exc:
             st.error(error_text(exc, lang))
         else:
@@ -266,5 +290,6 @@ if submitted:
             S.pop("calls.pick", None)
             S.get(SIDS, {}).pop(picked, None)
             S.get(OPENED, {}).pop(picked, None)
+            S.pop(NUMBER, None)
             S[GEN] = gen + 1
             st.rerun()

@@ -16,12 +16,15 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from services import indicators
+from services.defects import LabelRefused
 from services.errors import ServiceError
 from services.indicators import EXEMPTION_GROUNDS, ImportRejected, IndicatorSpec
 from services.permissions import Permission
 from ui.auth import require_page_permission
+from ui.defects import refusal_text, show_defects
 from ui.messages import t
 from ui.page import current_lang
+from ui.timefmt import beijing_time
 from ui.widgets import choose_campaign, show_flash
 
 FLASH_KEY = "indicators.flash"
@@ -43,23 +46,10 @@ def done(message: str) -> None:
 def show_error(exc: ServiceError, lang: str) -> None:
     if isinstance(exc, ImportRejected):
         st.error(t("indicators.import.rejected", lang, n=len(exc.defects)))
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "file": [d.file for d in exc.defects],
-                    "line": pd.array([d.line for d in exc.defects], dtype="Int64"),
-                    "column": [d.column or "" for d in exc.defects],
-                    "message": [d.message for d in exc.defects],
-                }
-            ),
-            hide_index=True,
-            column_config={
-                "file": st.column_config.TextColumn(t("indicators.col.file", lang)),
-                "line": st.column_config.NumberColumn(t("indicators.col.line", lang)),
-                "column": st.column_config.TextColumn(t("indicators.col.column", lang)),
-                "message": st.column_config.TextColumn(t("indicators.col.message", lang), width="large"),
-            },
-        )
+        show_defects(exc.defects, lang)
+        return
+    if isinstance(exc, LabelRefused):
+        st.error(t("indicators.error", lang, detail=refusal_text(exc, lang)))
         return
     st.error(t("indicators.error", lang, detail=str(exc)))
 
@@ -150,7 +140,7 @@ with tab_defs:
 
     st.markdown(f"**{t('indicators.form.header', lang)}**")
     st.caption(t("indicators.form.help", lang))
-    with st.form(f"indicators.form.{gen}"):
+    with st.form(f"indicators.form.{gen}", enter_to_submit=False):
         left, right = st.columns(2)
         new_code = left.text_input(t("indicators.col.code", lang), key=f"indicators.form.code.{gen}")
         new_name = right.text_input(t("indicators.col.name", lang), key=f"indicators.form.name.{gen}")
@@ -339,13 +329,8 @@ with tab_cases:
                 {
                     "case": [c.case_number for c in cases],
                     "unit": [f"{c.unit_name}（{c.unit_code}）" for c in cases],
-                    "promised": [
-                        c.promised_at.astimezone(indicators.BEIJING).strftime("%Y-%m-%d %H:%M") for c in cases
-                    ],
-                    "completed": [
-                        c.completed_at.astimezone(indicators.BEIJING).strftime("%Y-%m-%d %H:%M")
-                        for c in cases
-                    ],
+                    "promised": [beijing_time(c.promised_at) for c in cases],
+                    "completed": [beijing_time(c.completed_at) for c in cases],
                     "hours": [c.hours_late for c in cases],
                     "exempt": [c.exempt for c in cases],
                     "reason": [c.exempt_reason for c in cases],

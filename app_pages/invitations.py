@@ -16,6 +16,7 @@ import streamlit as st
 import config
 from db.models import CampaignStatus
 from db.uow import UnitOfWork
+from services.defects import LabelRefused
 from services.errors import NotFound, ServiceError
 from services.invitations import (
     MAX_BATCH,
@@ -30,6 +31,7 @@ from services.invitations import (
 from services.permissions import Permission, PermissionDenied
 from services.telephony import send_sms_invitations
 from ui.auth import require_page_permission
+from ui.defects import refusal_text
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
 from ui.widgets import choose_campaign
@@ -64,6 +66,8 @@ def show_error(exc: ServiceError, lang: str) -> None:
         st.error(t("invitations.error.permission", lang))
     elif isinstance(exc, NotFound):
         st.error(t("invitations.error.not_found", lang, reason=exc))
+    elif isinstance(exc, LabelRefused):
+        st.error(t("invitations.error.refused", lang, reason=refusal_text(exc, lang)))
     else:
         st.error(t("invitations.error.refused", lang, reason=exc))
 
@@ -133,7 +137,7 @@ def draw_sms(campaign: IssuableCampaign, names: dict[str, str], base_url: str, l
     """Send single-use links by SMS to the unit's sampling frame (services.telephony)."""
     st.subheader(t("telephony.sms.header", lang))
     st.caption(t("telephony.sms.intro", lang))
-    with st.form("telephony.sms_form"):
+    with st.form("telephony.sms_form", enter_to_submit=False):
         sms_unit = st.selectbox(
             t("invitations.form.unit", lang),
             options=list(names),
@@ -250,7 +254,7 @@ except ServiceError as exc:
 names = {u.unit_code: u.unit_name for u in units}
 
 base_url = public_base_url()
-with st.form("invitations.issue_form"):
+with st.form("invitations.issue_form", enter_to_submit=False):
     st.subheader(t("invitations.form.header", lang))
     unit_code = st.selectbox(
         t("invitations.form.unit", lang),

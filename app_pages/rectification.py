@@ -10,7 +10,7 @@ services are called (services/cards.py, services/rectification.py).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +24,8 @@ from services.permissions import PermissionDenied
 from ui.auth import current_user
 from ui.messages import t
 from ui.page import current_lang
-from ui.widgets import choose_campaign, show_flash
+from ui.timefmt import beijing_today
+from ui.widgets import choose_campaign, file_field, show_flash
 
 GEN_KEY = "rectification.gen"  # bumped after a change: fresh form fields
 FLASH_KEY = "rectification.flash"  # a success message to show after st.rerun()
@@ -168,13 +169,17 @@ with tab_cards:
             st.text(card.check_note or "—")
 
             if is_liaison and card.status in ("issued", "plan"):
-                plan = st.text_area(
-                    t("cards.plan.input", lang),
-                    value=card.plan,
-                    key=f"cards.plan.{gen}.{card.id}",
-                    height=120,
-                )
-                if st.button(t("cards.plan.submit", lang), type="primary", key="cards.plan.submit"):
+                with st.form(f"cards.plan.form.{gen}.{card.id}", enter_to_submit=False, border=False):
+                    plan = st.text_area(
+                        t("cards.plan.input", lang),
+                        value=card.plan,
+                        key=f"cards.plan.{gen}.{card.id}",
+                        height=120,
+                    )
+                    send_plan = st.form_submit_button(
+                        t("cards.plan.submit", lang), type="primary", key="cards.plan.submit"
+                    )
+                if send_plan:
                     try:
                         cards.submit_plan(uow(), user, card.id, plan)
                     except ServiceError as exc:
@@ -182,10 +187,14 @@ with tab_cards:
                     else:
                         bump(t("cards.plan.done", lang))
             if is_admin and card.status == "plan":
-                note = st.text_area(
-                    t("cards.check.input", lang), key=f"cards.check.{gen}.{card.id}", height=100
-                )
-                if st.button(t("cards.check.submit", lang), type="primary", key="cards.check.submit"):
+                with st.form(f"cards.check.form.{gen}.{card.id}", enter_to_submit=False, border=False):
+                    note = st.text_area(
+                        t("cards.check.input", lang), key=f"cards.check.{gen}.{card.id}", height=100
+                    )
+                    send_check = st.form_submit_button(
+                        t("cards.check.submit", lang), type="primary", key="cards.check.submit"
+                    )
+                if send_check:
                     try:
                         cards.record_check(uow(), user, card.id, note)
                     except ServiceError as exc:
@@ -206,19 +215,23 @@ with tab_cards:
                 else:
                     bump(t("cards.lift.done", lang))
             if is_admin and card.status in cards.OPEN:
-                with st.expander(t("cards.escalate", lang)):
+                with (
+                    st.expander(t("cards.escalate", lang)),
+                    st.form(f"cards.escalate.form.{gen}.{card.id}", enter_to_submit=False, border=False),
+                ):
                     reason = st.text_area(
                         t("cards.escalate.input", lang), key=f"cards.escalate.{gen}.{card.id}", height=80
                     )
-                    if st.button(
+                    escalate = st.form_submit_button(
                         t("cards.escalate.submit", lang), icon=":material/warning:", key="cards.escalate"
-                    ):
-                        try:
-                            cards.escalate_card(uow(), user, card.id, reason)
-                        except ServiceError as exc:
-                            st.error(error_text(exc, lang))
-                        else:
-                            bump(t("cards.escalate.done", lang))
+                    )
+                if escalate:
+                    try:
+                        cards.escalate_card(uow(), user, card.id, reason)
+                    except ServiceError as exc:
+                        st.error(error_text(exc, lang))
+                    else:
+                        bump(t("cards.escalate.done", lang))
             if card.status in ("lifted", "escalated"):
                 st.caption(t("cards.closed", lang))
 
@@ -230,7 +243,7 @@ with tab_ledger:
             st.caption(t("rectification.generate.help", lang))
             deadline = st.date_input(
                 t("rectification.generate.deadline", lang),
-                value=date.today() + timedelta(days=30),
+                value=beijing_today() + timedelta(days=30),
                 key=f"rectification.deadline.{gen}",
             )
             if st.button(t("rectification.generate.submit", lang), key="rectification.generate"):
@@ -322,30 +335,6 @@ with tab_ledger:
         item = by_item[item_id]
         allowed_statuses = ITEM_STATUSES if is_admin else ("in_progress", "done")
         current = item.status if item.status in allowed_statuses else allowed_statuses[0]
-        new_status = st.selectbox(
-            t("rectification.edit.status", lang),
-            allowed_statuses,
-            index=allowed_statuses.index(current),
-            format_func=lambda s: t(f"rectification.status.{s}", lang),
-            key=f"rectification.edit.status.{gen}.{item.id}",
-        )
-        note = st.text_area(
-            t("rectification.edit.note", lang),
-            value=item.progress_note,
-            key=f"rectification.edit.note.{gen}.{item.id}",
-            height=100,
-        )
-        new_deadline = None
-        if is_admin:
-            new_deadline = st.date_input(
-                t("rectification.edit.deadline", lang),
-                value=item.deadline,
-                key=f"rectification.edit.deadline.{gen}.{item.id}",
-            )
-        upload = st.file_uploader(
-            t("rectification.edit.evidence", lang, mb=MAX_EVIDENCE_BYTES // 1024 // 1024),
-            key=f"rectification.edit.evidence.{gen}.{item.id}",
-        )
         if item.evidence_name:
             try:
                 name, data = rectification.item_evidence(uow(), user, item.id)
@@ -359,7 +348,36 @@ with tab_ledger:
                     key=f"rectification.download.{item.id}",
                     icon=":material/attach_file:",
                 )
-        if st.button(t("rectification.edit.save", lang), type="primary", key="rectification.edit.save"):
+        with st.form(f"rectification.edit.{gen}.{item.id}", enter_to_submit=False, border=False):
+            new_status = st.selectbox(
+                t("rectification.edit.status", lang),
+                allowed_statuses,
+                index=allowed_statuses.index(current),
+                format_func=lambda s: t(f"rectification.status.{s}", lang),
+                key=f"rectification.edit.status.{gen}.{item.id}",
+            )
+            note = st.text_area(
+                t("rectification.edit.note", lang),
+                value=item.progress_note,
+                key=f"rectification.edit.note.{gen}.{item.id}",
+                height=100,
+            )
+            new_deadline = None
+            if is_admin:
+                new_deadline = st.date_input(
+                    t("rectification.edit.deadline", lang),
+                    value=item.deadline,
+                    key=f"rectification.edit.deadline.{gen}.{item.id}",
+                )
+            upload = file_field(
+                t("rectification.edit.evidence", lang, mb=MAX_EVIDENCE_BYTES // 2**20),
+                key=f"rectification.edit.evidence.{gen}.{item.id}",
+                max_bytes=MAX_EVIDENCE_BYTES,
+            )
+            save = st.form_submit_button(
+                t("rectification.edit.save", lang), type="primary", key="rectification.edit.save"
+            )
+        if save:
             if upload is not None and upload.size > MAX_EVIDENCE_BYTES:
                 st.warning(t("rectification.edit.too_large", lang, mb=MAX_EVIDENCE_BYTES // 1024 // 1024))
             else:

@@ -14,7 +14,6 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from services.errors import NotFound
-from services.exports import RANKING_COLUMNS, cards_notice_pdf, ranking_xlsx
 from services.results import (
     PublishedResults,
     UnitRow,
@@ -23,8 +22,10 @@ from services.results import (
     published_results,
     published_snapshot,
 )
-from ui.messages import MESSAGES, t
+from ui.labels import cards_notice, group_name, known, ranking_xlsx, reasons_text
+from ui.messages import Lang, t
 from ui.page import current_lang
+from ui.timefmt import beijing_time
 from ui.widgets import choose_campaign
 
 lang = current_lang()
@@ -35,11 +36,11 @@ def uow() -> UnitOfWork:
 
 
 def label(key: str, fallback: str) -> str:
-    return t(key, lang) if key in MESSAGES else fallback
+    return known(key, lang, fallback)
 
 
 def group_label(group: str) -> str:
-    return label(f"category.{group}", group)
+    return group_name(group, lang)
 
 
 def score_text(row: UnitRow) -> str:
@@ -101,7 +102,7 @@ def ranking_tab(results: PublishedResults) -> None:
             t("results.col.grade", lang): [label(f"results.grade.{r.grade}", r.grade) for r in rows],
             t("results.col.card", lang): [card_text(r) for r in rows],
             t("results.col.p_worst", lang): [r.p_worst for r in rows],
-            t("results.col.note", lang): [r.ineligible_reason for r in rows],
+            t("results.col.note", lang): [reasons_text(r.ineligible_reason, lang) for r in rows],
             t("results.col.detail", lang): [unit_link(results, r) for r in rows],
         },
         column_config={
@@ -144,15 +145,13 @@ def cards_tab(results: PublishedResults) -> None:
 # made once per snapshot and language instead of on every rerun of the page (the PDF
 # alone takes about half a second: it embeds a subset of the CJK font).
 @st.cache_data(max_entries=32, show_spinner=False)
-def ranking_file(snapshot_sha256: str, lang: str, _results: PublishedResults) -> bytes:
-    headers = {key: label(f"results.xlsx.{key}", key) for key, _ in RANKING_COLUMNS}
-    values = {"grade": "results.grade.", "list": "results.list.", "card": "results.card."}
-    return ranking_xlsx(_results, headers, lambda column, value: label(values[column] + value, value))
+def ranking_file(snapshot_sha256: str, lang: Lang, _results: PublishedResults) -> bytes:
+    return ranking_xlsx(_results, lang)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def notice_file(snapshot_sha256: str, _results: PublishedResults) -> bytes:
-    return cards_notice_pdf(_results)
+    return cards_notice(_results)
 
 
 def files_tab(results: PublishedResults) -> None:
@@ -225,7 +224,7 @@ chosen = choose_campaign(
 results = published_results(uow(), chosen.code)
 campaign = results.campaign
 if campaign.status.value == "published" and campaign.notice_ends_at is not None:
-    st.info(t("results.notice_period", lang, until=f"{campaign.notice_ends_at:%Y-%m-%d}"))
+    st.info(t("results.notice_period", lang, until=beijing_time(campaign.notice_ends_at)))
 else:
     st.success(t("results.final", lang))
 red = sum(1 for r in results.rows if r.card == "red")

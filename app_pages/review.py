@@ -20,9 +20,11 @@ from services.errors import InputsFrozen, NotFound, ServiceError
 from services.permissions import Permission, PermissionDenied
 from survey.quality import FLAGS
 from ui.auth import require_page_permission
+from ui.labels import data_label
 from ui.messages import t
 from ui.page import current_lang
-from ui.widgets import show_flash
+from ui.timefmt import beijing_time
+from ui.widgets import multi_choice, show_flash
 
 GEN_KEY = "review.gen"  # bumped after a change: fresh selection, filters and reason
 FLASH_KEY = "review.flash"  # a success message to show after st.rerun()
@@ -70,8 +72,8 @@ def decision_label(decision: str, lang: str) -> str:
 
 
 def when(stamp: str) -> str:
-    """``2024-11-02T12:42:59+08:00`` as ``2024-11-02 12:42`` (the stamp's own local time)."""
-    return stamp[:16].replace("T", " ")
+    """A response's stamp (ISO 8601, stored UTC) as Beijing time, ``2024-11-02 12:42``."""
+    return beijing_time(stamp, empty="")
 
 
 def bump() -> None:
@@ -208,7 +210,7 @@ def queue_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "duration": pd.array([r["duration_seconds"] for r in rows], dtype="Float64"),
             "submitted_at": [when(r["submitted_at"]) for r in rows],
             "channel": [channel_label(r["channel"], lang) for r in rows],
-            "group": [r[f"group_{lang}"] for r in rows],
+            "group": [data_label(r[f"group_{lang}"], lang) for r in rows],
             "comment": [r["comment"] for r in rows],
         }
     )
@@ -250,7 +252,7 @@ def show_detail(row: dict[str, Any]) -> None:
             t(
                 "review.detail.meta",
                 lang,
-                group=row[f"group_{lang}"],
+                group=data_label(row[f"group_{lang}"], lang),
                 channel=channel_label(row["channel"], lang),
                 submitted_at=when(row["submitted_at"]),
                 duration="—" if duration is None else f"{duration:.0f}",
@@ -261,8 +263,8 @@ def show_detail(row: dict[str, Any]) -> None:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "item": [a[text_key] for a in row["answers"]],
-                    "answer": [a[label_key] for a in row["answers"]],
+                    "item": [data_label(a[text_key], lang) for a in row["answers"]],
+                    "answer": [data_label(a[label_key], lang) for a in row["answers"]],
                     "score": pd.array([a["score"] for a in row["answers"]], dtype="Float64"),
                 }
             ),
@@ -289,14 +291,16 @@ with tab_queue:
         st.caption(t("review.queue.help", lang))
         present = [f for f in FLAGS if any(f in r["flags"] for r in pending)]
         left, right = st.columns([3, 2])
-        chosen_flags = left.multiselect(
-            t("review.queue.filter_flags", lang),
-            present,
-            format_func=lambda f: flag_label(f, lang),
-            key=f"review.filter_flags.{gen}",
-            placeholder=t("review.queue.filter_flags", lang),
-            label_visibility="collapsed",
-        )
+        with left:
+            chosen_flags = multi_choice(
+                t("review.queue.filter_flags", lang),
+                present,
+                lang,
+                format_func=lambda f: flag_label(f, lang),
+                key=f"review.filter_flags.{gen}",
+                placeholder=t("review.queue.filter_flags", lang),
+                label_visibility="collapsed",
+            )
         unit_text = right.text_input(
             t("review.queue.filter_unit", lang),
             key=f"review.filter_unit.{gen}",
@@ -344,26 +348,27 @@ with tab_queue:
             show_detail(by_response[detail_code])
 
         st.markdown(f"**{t('review.decide.header', lang)}**")
-        reason = st.text_area(
-            t("review.decide.reason", lang),
-            key=f"review.reason.{gen}",
-            placeholder=t("review.decide.reason_placeholder", lang),
-            height=80,
-        )
-        left, right, _ = st.columns([1, 1, 2])
-        accept = left.button(
-            t("review.decide.accept", lang, n=len(selected)),
-            key="review.accept",
-            type="primary",
-            icon=":material/check:",
-            width="stretch",
-        )
-        reject = right.button(
-            t("review.decide.reject", lang, n=len(selected)),
-            key="review.reject",
-            icon=":material/close:",
-            width="stretch",
-        )
+        with st.form(f"review.decide.{gen}", enter_to_submit=False, border=False):
+            reason = st.text_area(
+                t("review.decide.reason", lang),
+                key=f"review.reason.{gen}",
+                placeholder=t("review.decide.reason_placeholder", lang),
+                height=80,
+            )
+            left, right, _ = st.columns([1, 1, 2])
+            accept = left.form_submit_button(
+                t("review.decide.accept", lang, n=len(selected)),
+                key="review.accept",
+                type="primary",
+                icon=":material/check:",
+                width="stretch",
+            )
+            reject = right.form_submit_button(
+                t("review.decide.reject", lang, n=len(selected)),
+                key="review.reject",
+                icon=":material/close:",
+                width="stretch",
+            )
         st.caption(t("review.decide.help", lang))
         if accept or reject:
             if not selected:

@@ -36,8 +36,10 @@ from services.sampling import (
 )
 from survey.sampling import Design, DesignParams
 from ui.auth import current_user, require_page_permission
+from ui.defects import show_defects
 from ui.messages import t
 from ui.page import current_lang
+from ui.timefmt import beijing_date, beijing_time
 from ui.widgets import choose_campaign
 
 # The last file report (a frozen dataclass from the service) and the design the person
@@ -101,30 +103,7 @@ def upload_do_not_call(user: CurrentUser, name: str, data: bytes) -> None:
 
 
 def draw_defects(defects: tuple[Any, ...], lang: str) -> None:
-    if not defects:
-        return
-    rows = [
-        {
-            "line": d.line,
-            "column": d.column or "",
-            "kind": t(f"sampling.kind.{d.kind}", lang),
-            "message": d.message,
-        }
-        for d in defects[:MAX_DEFECTS_SHOWN]
-    ]
-    st.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "line": st.column_config.NumberColumn(t("sampling.defects.line", lang)),
-            "column": st.column_config.TextColumn(t("sampling.defects.column", lang)),
-            "kind": st.column_config.TextColumn(t("sampling.defects.kind", lang)),
-            "message": st.column_config.TextColumn(t("sampling.defects.message", lang)),
-        },
-    )
-    if len(defects) > MAX_DEFECTS_SHOWN:
-        st.caption(t("sampling.defects.more", lang, shown=MAX_DEFECTS_SHOWN, total=len(defects)))
+    show_defects(defects, lang, kind=lambda k: t(f"sampling.kind.{k}", lang), limit=MAX_DEFECTS_SHOWN)
 
 
 def draw_frame_report(report: ImportReport, lang: str) -> None:
@@ -202,7 +181,7 @@ def draw_frames(summary: FrameSummary, lang: str) -> None:
                     lang,
                     name=f.name,
                     entries=f.entries,
-                    at=f"{f.imported_at:%Y-%m-%d}",
+                    at=beijing_date(f.imported_at),
                 )
                 for f in summary.frames
             )
@@ -212,7 +191,7 @@ def draw_frames(summary: FrameSummary, lang: str) -> None:
 def design_form(lang: str) -> dict[str, Any] | None:
     """The design parameters and seed, when the preview button was pressed."""
     st.session_state.setdefault(SEED_KEY, secrets.randbelow(DEFAULT_SEED_BELOW))
-    with st.form("sampling.design_form"):
+    with st.form("sampling.design_form", enter_to_submit=False):
         st.subheader(t("sampling.design.header", lang))
         left, middle, right = st.columns(3)
         with left:
@@ -372,7 +351,7 @@ def draw_sample_status(info: SampleInfo, names: dict[str, str], lang: str) -> No
             lang,
             seed=info.seed,
             by=info.drawn_by,
-            at=f"{info.drawn_at:%Y-%m-%d %H:%M}",
+            at=beijing_time(info.drawn_at),
             batches=info.replacements,
         )
     )

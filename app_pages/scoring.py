@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, Final
 
 import altair as alt
@@ -25,6 +24,7 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from scoring.funnel import funnel
+from scoring.params import MAX_REPLICATES
 from scoring.sensitivity import Sensitivity
 from services import campaigns
 from services import scoring as svc
@@ -33,6 +33,7 @@ from services.permissions import CurrentUser, Permission, PermissionDenied, allo
 from ui.auth import require_page_permission
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
+from ui.timefmt import beijing_time
 from ui.widgets import show_flash
 
 FLASH_KEY: Final = "scoring.flash"  # a success message to show after st.rerun()
@@ -105,10 +106,6 @@ def group_label(group: str, lang: str) -> str:
     return t(key, lang) if key in MESSAGES else group
 
 
-def when(at: datetime | None) -> str:
-    return "—" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def reason_text(exc: ServiceError, lang: str) -> str:
     """The service's reason in ``lang`` where this page knows it, else as written."""
     message = str(exc)
@@ -116,6 +113,8 @@ def reason_text(exc: ServiceError, lang: str) -> str:
         found = pattern.search(message)
         if found:
             values = found.groupdict()
+            if "ends" in values:  # the service writes UTC (ISO 8601); people read Beijing time
+                values["ends"] = beijing_time(values["ends"])
             if "status" in values:
                 values["status"] = status_label(values["status"], lang)
             if "needed" in values:
@@ -274,7 +273,7 @@ cols[1].metric(
     "—" if state.latest_run_id is None else f"#{state.latest_run_id}",
     border=True,
 )
-cols[2].metric(t("scoring.lifecycle.notice_ends", lang), when(state.notice_ends_at), border=True)
+cols[2].metric(t("scoring.lifecycle.notice_ends", lang), beijing_time(state.notice_ends_at), border=True)
 cols[3].metric(t("scoring.lifecycle.open_appeals", lang), state.open_appeals, border=True)
 if state.pending is not None:
     st.info(
@@ -295,7 +294,7 @@ if state.published is not None:
                 requested=md(state.published.requested_by),
                 approved=md(state.published.approved_by or ""),
                 run=state.published.run_id,
-                at=when(state.published.published_at),
+                at=beijing_time(state.published.published_at),
             )
         )
         st.caption(t("scoring.publication.snapshot", lang))
@@ -304,10 +303,17 @@ if state.published is not None:
         st.code(state.published.bundle_sha256, language=None)
 
 steps = [s for s in STEPS.get(state.status, ()) if allowed(user, STEP_PERMISSION[s])]
+# Whether a publication request is waiting: it decides which publishing step is offered
+# and what going back does to it.
+pending_request = state.pending is not None
 if state.status == "review":
-    # one of the two publishing steps, depending on whether a request is waiting
-    drop = "request_publication" if state.pending is not None else "approve_publication"
-    steps = [s for s in steps if s != drop]
+    # one of the two publishing steps, depending on whether a request is waiting; the
+    # admin who requested it is not offered the approval (the service refuses it anyway)
+    drop = {"request_publication"} if pending_request else {"approve_publication"}
+    if state.pending is not None and state.pending.requested_by == user.username:
+        drop.add("approve_publication")
+        st.caption(t("scoring.lifecycle.own_request", lang))
+    steps = [s for s in steps if s not in drop]
 if steps:
     buttons = st.columns(len(steps))
     for column, step in zip(buttons, steps, strict=True):
@@ -327,7 +333,10 @@ pending_step = st.session_state.get(CONFIRM_KEY)
 if pending_step is not None and pending_step[0] == code and pending_step[1] in steps:
     step = pending_step[1]
     with st.container(border=True):
-        st.warning(t(f"scoring.confirm.{step}", lang, code=code), icon=":material/help:")
+        question = t(f"scoring.confirm.{step}", lang, code=code)
+        if pending_request and step in ("return_to_scoring", "reopen_fieldwork"):
+            question += " " + t("scoring.confirm.request_lapses", lang)
+        st.warning(question, icon=":material/help:")
         yes, no, _ = st.columns([1, 1, 3])
         if yes.button(t("scoring.confirm.yes", lang), key="scoring.confirm.yes", type="primary"):
             st.session_state.pop(CONFIRM_KEY, None)
@@ -350,7 +359,7 @@ if state.status in svc.RUNNABLE_STATUSES:
         left.number_input(
             t("scoring.run.replicates", lang),
             min_value=0,
-            max_value=100_000,
+            max_value=MAX_REPLICATES,
             value=state.default_replicates,
             step=100,
             key=f"scoring.replicates.{code}",
@@ -392,7 +401,7 @@ run_id: int = st.selectbox(
         "scoring.run.option",
         lang,
         id=i,
-        at=when(run_by_id[i].created_at),
+        at=beijing_time(run_by_id[i].created_at),
         by=run_by_id[i].created_by,
         n=run_by_id[i].replicates,
     ),

@@ -23,9 +23,9 @@ from db.uow import UnitOfWork
 from services.errors import ServiceError
 from services.invitations import InvitationInfo, peek
 from services.questionnaire import Questionnaire, UnitView, find_units, load_questionnaire, open_campaigns
-from services.responses import already_answered, client_hashes, submit_response
+from services.responses import already_answered, client_hashes, fit_comment, submit_response
 from survey.problems import INACTION, MAX_COMMENT_CHARS, TWELVE_HARMS
-from survey.verification import VerificationRefused
+from survey.verification import VerificationRefused, clean_code
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
 from ui.survey import (
@@ -46,6 +46,10 @@ PENDING = "survey.pending"  # the number a code was sent to
 UNIT = "survey.unit"  # the unit chosen on the verified-number way
 STARTED = "survey.started"  # when the questionnaire was first shown, per form
 EDITING = "survey.editing"  # back from the confirmation to the form
+
+# Longer than any code a verifier sends (ours have 6 digits, Twilio Verify's at most 10):
+# such a text is not a code (a whole SMS pasted, say) and is refused without using an attempt.
+MAX_CODE_CHARS = 10
 
 lang = current_lang()
 S = st.session_state
@@ -74,7 +78,7 @@ def thanks(done: dict[str, Any]) -> None:
     st.write(t("survey.done.body", lang, unit=done["unit"]))
     st.caption(t("survey.done.code", lang, code=done["code"]))
     another = done["way"] == "phone" and S.get(RESPONDENT)
-    if another and st.button(t("survey.done.another", lang), use_container_width=True):
+    if another and st.button(t("survey.done.another", lang), use_container_width=True, key="survey-another"):
         for key in (DONE, UNIT, DRAFT):
             S.pop(key, None)
         st.rerun()
@@ -94,32 +98,42 @@ def choose_campaign() -> str:
     if len(campaigns) == 1:
         return campaigns[0].code
     names = {c.code: c.name for c in campaigns}
-    return st.selectbox(t("survey.campaign", lang), list(names), format_func=names.__getitem__)
+    return st.selectbox(
+        t("survey.campaign", lang), list(names), format_func=names.__getitem__, key="survey-campaign"
+    )
 
 
 def choose_unit(q: Questionnaire) -> UnitView:
     chosen = q.unit(S.get(UNIT, ""))
     if chosen is not None:
         st.subheader(t("survey.rating", lang, unit=chosen.name))
-        if st.button(t("survey.change_unit", lang)):
+        if st.button(t("survey.change_unit", lang), key="survey-change-unit"):
             S.pop(UNIT, None)
             S.pop(DRAFT, None)
             st.rerun()
         return chosen
     st.subheader(t("survey.step.unit", lang))
-    text = st.text_input(t("survey.search", lang), placeholder=t("survey.search.placeholder", lang))
+    # live: the list follows the typing, and Streamlit shows no (English) "Press Enter" hint
+    text = st.text_input(
+        t("survey.search", lang),
+        placeholder=t("survey.search.placeholder", lang),
+        key="survey-search",
+        live=True,
+    )
     left, right = st.columns(2)
     with left:
         district = st.selectbox(
             t("survey.district_filter", lang),
             ["", *dict.fromkeys(u.district for u in q.units if u.district)],
             format_func=lambda d: d or t("survey.all", lang),
+            key="survey-district-filter",
         )
     with right:
         category = st.selectbox(
             t("survey.category_filter", lang),
             ["", *q.categories],
             format_func=lambda c: label(f"category.{c}", c) if c else t("survey.all", lang),
+            key="survey-category-filter",
         )
     found = find_units(q.units, text, district=district, category=category)
     if not found:
@@ -135,8 +149,9 @@ def choose_unit(q: Questionnaire) -> UnitView:
         format_func=lambda c: (
             f"{codes[c].name}（{codes[c].district}）" if codes[c].district else codes[c].name
         ),
+        key="survey-unit",
     )
-    if code is None or not st.button(t("survey.unit.choose", lang), type="primary"):
+    if code is None or not st.button(t("survey.unit.choose", lang), type="primary", key="survey-unit-choose"):
         st.stop()
     S[UNIT] = code
     st.rerun()
@@ -150,8 +165,13 @@ def verify_number() -> str:
         return str(S[RESPONDENT])
     st.subheader(t("survey.step.verify", lang))
     st.caption(t("survey.verify.why", lang))
-    number = st.text_input(t("survey.verify.number", lang), max_chars=20, placeholder="138 0000 0000")
-    if st.button(t("survey.verify.send", lang)):
+    # No max_chars on these boxes: the browser would silently drop a longer paste; the
+    # verification refuses a number it cannot read, and an over-long code is refused below.
+    # live: what was typed counts without Enter (and no English "Press Enter" hint).
+    number = st.text_input(
+        t("survey.verify.number", lang), placeholder="138 0000 0000", key="survey-number", live=True
+    )
+    if st.button(t("survey.verify.send", lang), key="survey-send-code"):
         try:
             phone_verification().start(number, network=client_network(), locale=SMS_LOCALES[lang])
         except VerificationRefused as exc:
@@ -164,8 +184,11 @@ def verify_number() -> str:
         simulated = simulated_sms(pending)
         if simulated:
             st.caption(t("survey.verify.simulated", lang, code=simulated))
-        code = st.text_input(t("survey.verify.code", lang), max_chars=8)
-        if st.button(t("survey.verify.check", lang), type="primary"):
+        code = st.text_input(t("survey.verify.code", lang), key="survey-code", live=True)
+        if st.button(t("survey.verify.check", lang), type="primary", key="survey-check-code"):
+            if len(clean_code(code)) > MAX_CODE_CHARS:  # e.g. the whole SMS pasted: no attempt spent
+                st.error(t("survey.verify.code_too_long", lang))
+                st.stop()
             try:
                 S[RESPONDENT] = phone_verification().check(pending, code)
             except VerificationRefused as exc:
@@ -192,7 +215,9 @@ def questionnaire_form(q: Questionnaire, unit: UnitView, form_key: str) -> None:
         draft = {}
     S.setdefault(f"{STARTED}.{form_key}", time.time())
     groups = {g.code: g for g in q.groups}
-    with st.form(f"survey-{form_key}"):
+    # Ctrl+Enter in the comment box must not send a questionnaire half checked (and
+    # Streamlit's hint for it is English only).
+    with st.form(f"survey-{form_key}", enter_to_submit=False):
         group = st.radio(
             t("survey.group", lang),
             list(groups),
@@ -225,13 +250,15 @@ def questionnaire_form(q: Questionnaire, unit: UnitView, form_key: str) -> None:
             for code in codes:
                 if st.checkbox(t(f"problem.{code}", lang), value=code in chosen, key=f"p-{code}-{form_key}"):
                     problems.append(code)
+        # No max_chars: with it the browser drops a pasted text over the limit entirely and
+        # says nothing. The limit is applied on submission (fit_comment) and said there.
         comment = st.text_area(
             t("survey.comment", lang),
             value=draft.get("comment", ""),
-            max_chars=MAX_COMMENT_CHARS,
             placeholder=t("survey.comment.placeholder", lang),
             key=f"comment-{form_key}",
         )
+        st.caption(t("survey.comment.limit", lang, limit=MAX_COMMENT_CHARS))
         with st.expander(t("survey.about_you", lang)):
             st.caption(t("survey.about_you.help", lang))
             attributes = {
@@ -259,7 +286,9 @@ def questionnaire_form(q: Questionnaire, unit: UnitView, form_key: str) -> None:
                     key=f"district-{form_key}",
                 ),
             }
-        submitted = st.form_submit_button(t("survey.next", lang), type="primary", use_container_width=True)
+        submitted = st.form_submit_button(
+            t("survey.next", lang), type="primary", use_container_width=True, key=f"next-{form_key}"
+        )
     if not submitted:
         return
     missing = [str(n) for n, code in enumerate(answers, start=1) if answers[code] is None]
@@ -269,12 +298,14 @@ def questionnaire_form(q: Questionnaire, unit: UnitView, form_key: str) -> None:
         st.error(t("survey.missing_answers", lang, numbers="、".join(missing)))
     if group is None or missing:
         return
+    kept, cut = fit_comment(comment)
     S[DRAFT] = {
         "form": form_key,
         "group": group,
         "answers": answers,
         "problems": problems,
-        "comment": comment.strip(),
+        "comment": kept,
+        "comment_cut": cut,  # said on the confirmation
         "attributes": {k: v for k, v in attributes.items() if v},
     }
     S.pop(EDITING, None)
@@ -284,6 +315,8 @@ def questionnaire_form(q: Questionnaire, unit: UnitView, form_key: str) -> None:
 def confirmation(q: Questionnaire, unit: UnitView, draft: dict[str, Any], submit: dict[str, Any]) -> None:
     """Show the answers once more; on confirmation store them (and spend the token)."""
     st.subheader(t("survey.confirm.title", lang))
+    if draft.get("comment_cut"):
+        st.warning(t("survey.comment.cut", lang, limit=MAX_COMMENT_CHARS, cut=draft["comment_cut"]))
     groups = {g.code: g for g in q.groups}
     rows = [
         (t("survey.unit", lang), unit.name),
@@ -305,10 +338,12 @@ def confirmation(q: Questionnaire, unit: UnitView, draft: dict[str, Any], submit
         }
     )
     back, confirm = st.columns(2)
-    if back.button(t("survey.confirm.back", lang), use_container_width=True):
+    if back.button(t("survey.confirm.back", lang), use_container_width=True, key="survey-back"):
         S[EDITING] = True  # the draft is kept: the form opens with these answers
         st.rerun()
-    if not confirm.button(t("survey.confirm.submit", lang), type="primary", use_container_width=True):
+    if not confirm.button(
+        t("survey.confirm.submit", lang), type="primary", use_container_width=True, key="survey-submit"
+    ):
         st.stop()
     device_hash, network_hash = client_hashes(client_network(), client_user_agent())
     started = S.get(f"{STARTED}.{draft['form']}")
@@ -373,7 +408,8 @@ else:
     respondent = verify_number()
     if already_answered(uow(), q.campaign.code, unit.code, respondent):
         st.warning(t("survey.refused.duplicate", lang))
-        if st.button(t("survey.change_unit", lang)):
+        # the same label as the button under the unit's name above, so a key of its own
+        if st.button(t("survey.change_unit", lang), type="primary", key="survey-change-unit-answered"):
             S.pop(UNIT, None)
             st.rerun()
         st.stop()

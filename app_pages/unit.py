@@ -7,12 +7,15 @@ Opened from the results page (``/unit?campaign=...&unit=...``) or by choosing a 
 
 from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from db.uow import UnitOfWork
 from services.errors import NotFound
 from services.results import published_campaigns, published_results, unit_problems, unit_trend
-from ui.messages import MESSAGES, t
+from ui.labels import known, reasons_text
+from ui.messages import t
 from ui.page import current_lang
 from ui.widgets import choose_campaign
 
@@ -24,7 +27,7 @@ def uow() -> UnitOfWork:
 
 
 def label(key: str, fallback: str) -> str:
-    return t(key, lang) if key in MESSAGES else fallback
+    return known(key, lang, fallback)
 
 
 def number(value: float | None, digits: int = 2) -> str:
@@ -65,7 +68,7 @@ elif row.card == "yellow":
 if row.consecutive_unsatisfactory:
     st.error(t("unit.consecutive", lang, head=row.head_name or "—"))
 if not row.eligible:
-    st.info(t("unit.ineligible", lang, reason=row.ineligible_reason or "—"))
+    st.info(t("unit.ineligible", lang, reason=reasons_text(row.ineligible_reason, lang) or "—"))
 
 top = st.columns(3)
 top[0].metric(
@@ -123,11 +126,21 @@ adjust[2].metric(t("unit.veto", lang), t("unit.yes", lang) if row.veto else t("u
 st.subheader(t("unit.trend", lang))
 trend = unit_trend(uow(), code, unit_id)
 if len(trend) > 1:
-    st.line_chart(
-        {t("unit.final", lang): [y.final_score for y in trend]},
-        x_label=t("unit.year", lang),
-        y_label=t("unit.final", lang),
+    # The years on the x axis, level and one tick each (ordinal: not the rows' positions,
+    # nor numbers drawn as 2,024 with ticks between the years).
+    years = pd.DataFrame({"year": [str(y.year) for y in trend], "score": [y.final_score for y in trend]})
+    year_title, score_title = t("unit.year", lang), t("unit.final", lang)
+    trend_chart = (
+        alt.Chart(years)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title=year_title, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("score:Q", title=score_title, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("year:O", title=year_title), alt.Tooltip("score:Q", title=score_title)],
+        )
+        .properties(height=260)
     )
+    st.altair_chart(trend_chart, width="stretch")
 st.dataframe(
     {
         t("unit.year", lang): [str(y.year) for y in trend],

@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--display-name", default="")
     user.add_argument("--phone", help="a caller's own phone, rung first by click-to-call")
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    unlock = sub.add_parser(
+        "unlock-user", help="lift the sign-in lockout of an account after failed sign-ins (audited)"
+    )
+    unlock.add_argument("username")
     sub.add_parser("verify-audit", help="check the audit trail's SHA-256 chain; exit 1 if it is broken")
     imp = sub.add_parser(
         "import-bundle",
@@ -55,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         "--replicates",
         metavar="N",
         type=int,
-        help="bootstrap replicates, overriding [uncertainty] replicates",
+        help="bootstrap replicates, overriding [uncertainty] replicates (at most 10,000)",
     )
     return parser
 
@@ -70,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(args)
     if args.command == "create-user":
         return _create_user(args)
+    if args.command == "unlock-user":
+        return _unlock_user(args.username)
     if args.command == "verify-audit":
         return _verify_audit()
     if args.command in ("import-bundle", "export-bundle", "score"):
@@ -109,6 +115,23 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unlock_user(username: str) -> int:
+    from db.uow import UnitOfWork
+    from services import auth
+    from services.errors import ServiceError
+
+    try:
+        unlocked = auth.unlock_user(UnitOfWork(actor="cli"), auth.CLI_OPERATOR, username)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if unlocked:
+        print(f"unlocked {username}: its failed sign-ins are forgotten")
+    else:
+        print(f"{username} was not locked and had no failed sign-ins on record")
+    return 0
+
+
 def _verify_audit() -> int:
     from db import audit
     from db.engine import session_factory
@@ -138,15 +161,19 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         with UnitOfWork(actor="cli") as uow:
             if demo.is_loaded(uow):
-                print(demo.DemoSummary(already_loaded=True).describe())
-                return 0
-            if args.if_empty and not demo.is_empty(uow):
+                summary = demo.DemoSummary(already_loaded=True)
+            elif args.if_empty and not demo.is_empty(uow):
                 print(f"the database already holds data, so the demo city is not loaded: {target}")
                 return 0
-            print(f"loading the demo city into {target} ...", flush=True)
-            summary = demo.load_demo(
-                uow, scale=args.scale, progress=lambda step: print(f"  {step}", flush=True)
-            )
+            else:
+                print(f"loading the demo city into {target} ...", flush=True)
+                # one transaction: city, scoring, card cases and accounts, or nothing at all
+                summary = demo.load_demo(
+                    uow,
+                    scale=args.scale,
+                    accounts=True,
+                    progress=lambda step: print(f"  {step}", flush=True),
+                )
     except demo.DemoConflict as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -156,14 +183,17 @@ def _demo(args: argparse.Namespace) -> int:
             if not demo.is_loaded(uow):
                 raise
         summary = demo.DemoSummary(already_loaded=True)
+    if summary.already_loaded:
+        # A demo loaded before the load was one transaction may lack its card cases or
+        # accounts (a load killed between the two): finish it. Nothing when it is complete.
+        summary.cards, summary.accounts = demo.complete_demo(UnitOfWork(actor="cli"))
     print(summary.describe())
-    cards = demo.create_demo_cards(lambda: UnitOfWork(actor="cli"))
-    if cards:
-        print(f"card cases opened for the published years: {cards}")
-    made = demo.create_demo_accounts(lambda: UnitOfWork(actor="cli"))
-    if made:
+    if summary.cards:
+        print(f"card cases opened for the published years: {summary.cards}")
+    if summary.accounts:
         print(
-            f"demo sign-in accounts: {', '.join(made)} (password {demo.DEMO_PASSWORD!r}; demo database only)"
+            f"demo sign-in accounts: {', '.join(summary.accounts)} "
+            f"(password {demo.DEMO_PASSWORD!r}; demo database only)"
         )
     return 0
 
@@ -194,10 +224,12 @@ def _bundle_command(args: argparse.Namespace) -> int:
                 files = ", ".join(f"{name} ({n:,})" for name, n in written.items())
                 print(f"exported campaign {args.campaign} to {args.out}: campaign.toml, {files}")
             else:
+                from scoring.params import replicates_problem
                 from services.scoring import score_stored_campaign
 
-                if args.replicates is not None and args.replicates < 0:
-                    print("error: --replicates must be 0 or more", file=sys.stderr)
+                problem = None if args.replicates is None else replicates_problem(args.replicates)
+                if problem is not None:
+                    print(f"error: --replicates {args.replicates} {problem}", file=sys.stderr)
                     return 2
                 run = score_stored_campaign(uow, args.campaign, replicates=args.replicates)
                 uow.commit()

@@ -30,9 +30,15 @@ answers for it, by invitation token or verified mobile number, and its sampling 
 (service recipients and hotline callers, with their respondent groups) wait for the phone
 sample to be drawn; a short do-not-call list (拒访名单) blocks a few of their numbers.
 
+The fieldwork bulletin (评议通报) of 2024 is public, so a visitor who has not signed in
+finds one: the units with the most dissatisfied answers over that year's fieldwork.
+
 Everything is drawn from seeded generators, so every run gives the same city (only
 ciphertexts differ: each has a fresh nonce). Rows are written with SQLAlchemy Core bulk
-inserts in one transaction: a failed load leaves nothing behind.
+inserts in one transaction, together with (``accounts=True``, as ``python -m db demo``
+does) the card cases and the sign-in accounts: a load that fails or is killed at any
+point leaves nothing behind, and ``python -m db demo`` finds the demo "already loaded"
+only when all of it was committed.
 """
 
 from __future__ import annotations
@@ -46,11 +52,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import SessionTransaction
 
 from db import audit, crypto
 from db.models import (
@@ -97,6 +105,7 @@ SERIES_CODE = "lj-shuangping"
 SERIES_NAME = "临江市机关和基层单位“十佳十差”评议（双评议）"
 YEARS = (2022, 2023, 2024)  # appraised and scored
 OPEN_YEAR = 2025  # in fieldwork: the citizen survey takes answers, nothing is scored yet
+PUBLIC_BULLETIN_YEAR = 2024  # its fieldwork bulletin (通报) is public: the public page shows it
 SEED = 20240101
 CST = timezone(timedelta(hours=8))  # China Standard Time: calls and submissions are local
 
@@ -1196,10 +1205,17 @@ class DemoSummary:
     rows: dict[str, int] = field(default_factory=dict)
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     scored: list[str] = field(default_factory=list)
+    cards: int = 0  # card cases opened (with ``accounts``)
+    accounts: list[str] = field(default_factory=list)  # sign-in accounts made (with ``accounts``)
     seconds: float = 0.0
 
     def describe(self) -> str:
         if self.already_loaded:
+            if self.cards or self.accounts:
+                return (
+                    f"the demo city {CITY} is already loaded (campaign series {SERIES_CODE}); "
+                    "made what an interrupted load had left out"
+                )
             return f"the demo city {CITY} is already loaded (campaign series {SERIES_CODE}); nothing changed"
         total = sum(self.rows.values())
         lines = [
@@ -1221,6 +1237,55 @@ class DemoSummary:
 
 class DemoConflict(RuntimeError):
     """The database holds units with the demo's codes but not the demo itself."""
+
+
+class _Within(UnitOfWork):
+    """A unit of work inside ``outer``'s open transaction, for services that open and
+    commit their own: their ``commit`` releases a savepoint, a failure rolls back to it,
+    and nothing is durable until ``outer`` commits."""
+
+    def __init__(self, outer: UnitOfWork, actor: str) -> None:  # no session factory of its own
+        self._outer = outer
+        self.actor = actor
+        self.committed = False
+
+    def __enter__(self) -> _Within:
+        self.session = self._outer.session
+        self._savepoint: SessionTransaction = self.session.begin_nested()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._savepoint.is_active:
+            self._savepoint.rollback()
+
+    def commit(self) -> None:
+        self._savepoint.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self._savepoint.rollback()
+
+
+def _cards_and_accounts(uow: UnitOfWork) -> tuple[int, list[str]]:
+    """Open the card cases and create the sign-in accounts inside ``uow``'s transaction.
+
+    The services that do it commit their own units of work: here those commit to
+    savepoints of this transaction, durable only when ``uow`` commits."""
+    return create_demo_cards(lambda: _Within(uow, "cli")), create_demo_accounts(lambda: _Within(uow, "cli"))
+
+
+def complete_demo(uow: UnitOfWork) -> tuple[int, list[str]]:
+    """Finish a loaded demo that lacks card cases or accounts (one loaded before the load
+    was a single transaction, and killed between the two), in one transaction; returns
+    what was made: nothing when the demo is complete."""
+    with uow:
+        if not is_loaded(uow):
+            return 0, []
+        made = _cards_and_accounts(uow)
+        uow.commit()
+        return made
 
 
 def is_loaded(uow: UnitOfWork) -> bool:
@@ -1246,13 +1311,17 @@ def load_demo(
     scale: float = 1.0,
     seed: int = SEED,
     score: bool = True,
+    accounts: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
     """Load the demo city into the database of ``uow`` and commit; a second call finds it
     and changes nothing. ``scale`` multiplies the per-unit sample sizes (tests use less).
 
     With ``score`` (the default) every campaign is then scored by the scoring service
-    and its run stored; the history is already what those runs say.
+    and its run stored; the history is already what those runs say. With ``accounts``
+    (``python -m db demo``) the card cases of the published years are opened and the
+    sign-in accounts created too. All of it is one transaction: nothing is committed
+    before the last step, so a load that dies half-way leaves the database as it was.
     """
     began = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -1309,6 +1378,9 @@ def load_demo(
     )
     if score:
         summary.scored = _score_stored(uow, say)
+    if accounts:
+        say("opening card cases and creating sign-in accounts")
+        summary.cards, summary.accounts = _cards_and_accounts(uow)
     # 留痕: one entry for the whole load (who ran it, with which seed and scale, what it made)
     audit.record(
         uow,
@@ -1321,6 +1393,7 @@ def load_demo(
             "seed": seed,
             "scale": scale,
             "campaigns": [campaign_code(y) for y in (*YEARS, OPEN_YEAR)],
+            "public_bulletin": [campaign_code(PUBLIC_BULLETIN_YEAR)],
             "rows": summary.rows,
         },
     )
@@ -1471,6 +1544,7 @@ def _write_year(
                 "method_version": "1",
                 "method_toml": data.toml,
                 "notice_days": 7,
+                "public_bulletin": year == PUBLIC_BULLETIN_YEAR,
                 "published_at": _utc(published) if published else None,
                 "notice_ends_at": _utc(published + timedelta(days=7)) if published else None,
             }
@@ -1938,9 +2012,13 @@ def create_demo_cards(make_uow: Callable[[], UnitOfWork]) -> int:
     (none on a second run)."""
     from services.auth import CLI_OPERATOR
     from services.cards import issue_cards
+    from services.errors import Refused
 
     opened = 0
     for year in YEARS[:-1]:  # the final, published years
-        report = issue_cards(make_uow(), CLI_OPERATOR, campaign_code(year))
+        try:
+            report = issue_cards(make_uow(), CLI_OPERATOR, campaign_code(year))
+        except Refused:
+            continue  # loaded without scoring (load_demo(score=False)): nothing published
         opened += len(report.created)
     return opened

@@ -27,18 +27,30 @@ _engines: dict[str, Engine] = {}
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` with the platform's connection settings."""
     parsed = make_url(url)
+    # Streamlit runs each browser session's script in its own thread; SQLAlchemy's
+    # default pool (5 + 10) starves under a few dozen concurrent writers. The one setting
+    # sizes the pool on both backends, so that a deployment (or a test) that needs more
+    # connections says so there rather than patching the engine.
+    pool = pool_settings()
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        else:
+            pool = {}  # an in-memory database lives in one connection (SingletonThreadPool)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
         _tune_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    # Streamlit runs each browser session's script in its own thread; SQLAlchemy's
-    # default pool (5 + 10) starves under a few dozen concurrent writers.
-    pool_size = int(config.DB_POOL_SIZE.get())
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def pool_settings() -> dict[str, int]:
+    """Connections kept open per engine (``APPRAISAL_DB_POOL_SIZE``), and as many again under load."""
+    size = int(config.DB_POOL_SIZE.get())
+    if size < 1:
+        raise ValueError(f"{config.DB_POOL_SIZE.name} must be at least 1, not {size}")
+    return {"pool_size": size, "max_overflow": size}
 
 
 def _tune_sqlite(engine: Engine) -> None:

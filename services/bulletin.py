@@ -99,6 +99,32 @@ def bulletin_campaigns(uow: UnitOfWork, user: CurrentUser | None) -> list[Bullet
     return sorted(found, key=lambda c: (c.status != CampaignStatus.fieldwork, -c.year, c.code))
 
 
+def opening_period(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) -> tuple[date, date] | None:
+    """The days the bulletin of a campaign whose fieldwork is over opens on: its whole
+    fieldwork, from the first to the last day with a counted (valid) response, since
+    today's week would be empty. None for a campaign in fieldwork (its current week is
+    the news) or one without answers. Raises :class:`NotFound` as :func:`fieldwork_bulletin`."""
+    with uow:
+        campaign = uow.session.execute(select(Campaign).where(Campaign.code == campaign_code)).scalar()
+        if (
+            campaign is None
+            or CampaignStatus(campaign.status) not in BULLETIN_STATUSES
+            or not (campaign.public_bulletin or is_admin(user))
+        ):
+            raise NotFound(f"there is no bulletin of campaign {campaign_code!r} to show")
+        if CampaignStatus(campaign.status) == CampaignStatus.fieldwork:
+            return None
+        first, last = uow.session.execute(
+            select(func.min(SurveyResponse.submitted_at), func.max(SurveyResponse.submitted_at)).where(
+                SurveyResponse.campaign_id == campaign.id, SurveyResponse.status == "valid"
+            )
+        ).one()
+    if not first or not last:
+        return None
+    # stamps are ISO text starting with their date (see fieldwork_bulletin)
+    return date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
+
+
 def set_public_bulletin(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, public: bool) -> bool:
     """Show the campaign's bulletin to the public, or to admins only; True when it changed."""
     actor = require(user, Permission.configure_campaign)

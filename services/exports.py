@@ -3,14 +3,21 @@ cards (红黄牌公示) as PDF with embedded Chinese fonts.
 
 Both are built from :class:`services.results.PublishedResults`, i.e. from the frozen
 snapshot, and carry its SHA-256 so that a printed copy can be matched to the publication.
-The PDF is an official Chinese document; the XLSX takes its column titles from the caller
-(the page passes them from the message catalogue in the reader's language).
+The PDF is an official Chinese document; the XLSX is written in the reader's language,
+whose words (column titles, sheet names, group names, coded values, times) the page hands
+over as :class:`RankingLabels` from the message catalogue. The bundle's CSV files are not
+written here: they keep the spec's codes.
+
+Every cell goes through :func:`_put`, which stores text as text: a unit named
+``=HYPERLINK(...)`` must never become a live formula in a published spreadsheet.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -18,9 +25,12 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
+from scoring.textrules import formula_like
 from services.invitations import CJK_FONT_PATH, CJK_FONT_SC
 from services.results import PublishedResults, UnitRow
 
@@ -44,59 +54,113 @@ RANKING_COLUMNS: Final[tuple[tuple[str, Callable[[UnitRow], object]], ...]] = (
     ("p_worst", lambda r: _round(r.p_worst, 3)),
     ("ineligible_reason", lambda r: r.ineligible_reason),
 )
+# Coded columns whose values the reader sees in words (ineligible_reason holds
+# ";"-separated codes such as "few_survey;few_phone").
+CODED_COLUMNS: Final = ("grade", "list", "card", "ineligible_reason")
+# The rows of the sheet that describes the publication, in order.
+ABOUT_ROWS: Final = (
+    "campaign",
+    "name",
+    "year",
+    "status",
+    "published_at",
+    "snapshot_sha256",
+    "bundle_sha256",
+    "input_sha256",
+    "method_version",
+)
 CARD_FILL: Final = {"red": "F4CCCC", "yellow": "FFF2CC"}
+
+
+@dataclass(frozen=True)
+class RankingLabels:
+    """The words of the ranking XLSX in one language (filled by the page from the catalogue).
+
+    ``headers`` maps each key of :data:`RANKING_COLUMNS` to its column title, ``about``
+    each key of :data:`ABOUT_ROWS` to its label; ``group`` names a ranking group (序列),
+    ``value(column, code)`` says a coded value of :data:`CODED_COLUMNS`, ``status`` a
+    campaign status, and ``when`` a time as people read it (Beijing time)."""
+
+    headers: Mapping[str, str]
+    about_sheet: str
+    about: Mapping[str, str]
+    group: Callable[[str], str]
+    value: Callable[[str, str], str]
+    status: Callable[[str], str]
+    when: Callable[[datetime | None], str]
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def ranking_xlsx(
-    results: PublishedResults,
-    headers: Mapping[str, str],
-    value_labels: Callable[[str, str], str] | None = None,
-) -> bytes:
-    """One sheet per ranking group plus a sheet describing the publication.
+def _put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
+    """Write one cell; text is stored as text, never as a formula.
 
-    ``headers`` maps each key of :data:`RANKING_COLUMNS` to its column title;
-    ``value_labels(column, value)`` may translate coded values (grade, list, card)."""
-    label = value_labels or (lambda _column, value: value)
+    openpyxl turns a string that begins with ``=`` into a formula cell: forcing the type
+    back to a string writes it as an inline string. A value that a spreadsheet program
+    would take for a formula once someone edits the cell (``+1+1``, ``@SUM(1)``) also
+    gets Excel's quote prefix, the mark a typed leading apostrophe leaves."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if formula_like(value):
+            cell.quotePrefix = True
+    return cell
+
+
+def _append(sheet: Worksheet, values: Sequence[object]) -> list[Cell]:
+    """Write ``values`` as the next row of ``sheet`` through :func:`_put`."""
+    row = 1 if sheet.max_row == 1 and sheet.cell(row=1, column=1).value is None else sheet.max_row + 1
+    return [_put(sheet, row, column, value) for column, value in enumerate(values, start=1)]
+
+
+def _words(labels: RankingLabels, column: str, value: object) -> object:
+    """A cell's value as the reader sees it: group and coded values in words."""
+    if not isinstance(value, str) or not value:
+        return value
+    if column == "group":
+        return labels.group(value)
+    if column in CODED_COLUMNS:
+        return "；".join(labels.value(column, code) for code in value.split(";") if code)
+    return value
+
+
+def ranking_xlsx(results: PublishedResults, labels: RankingLabels) -> bytes:
+    """One sheet per ranking group plus a first sheet describing the publication, all in
+    the language of ``labels``."""
     book = Workbook()
     about = book.active
     assert about is not None
-    about.title = "about"
+    about.title = _sheet_title(labels.about_sheet, set())
     campaign = results.campaign
-    for line in (
-        ("campaign", campaign.code),
-        ("name", campaign.name),
-        ("year", campaign.year),
-        ("status", campaign.status.value),
-        ("published_at", campaign.published_at.isoformat() if campaign.published_at else ""),
-        ("snapshot_sha256", campaign.snapshot_sha256),
-        ("bundle_sha256", campaign.bundle_sha256),
-        ("input_sha256", results.input_sha256),
-        ("method_version", results.method_version),
-    ):
-        about.append(list(line))
+    facts: dict[str, object] = {
+        "campaign": campaign.code,
+        "name": campaign.name,
+        "year": campaign.year,
+        "status": labels.status(campaign.status.value),
+        "published_at": labels.when(campaign.published_at),
+        "snapshot_sha256": campaign.snapshot_sha256,
+        "bundle_sha256": campaign.bundle_sha256,
+        "input_sha256": results.input_sha256,
+        "method_version": results.method_version,
+    }
+    for key in ABOUT_ROWS:
+        _append(about, [labels.about[key], facts[key]])
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 70
+    titles = {about.title}
     for group in results.groups:
-        sheet = book.create_sheet(_sheet_title(group))
-        sheet.append([headers[key] for key, _ in RANKING_COLUMNS])
-        for cell in sheet[1]:
+        sheet = book.create_sheet(_sheet_title(labels.group(group), titles))
+        titles.add(sheet.title)
+        for cell in _append(sheet, [labels.headers[key] for key, _ in RANKING_COLUMNS]):
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in results.ranking(group):
-            values = []
-            for key, value_of in RANKING_COLUMNS:
-                value = value_of(row)
-                if key in ("grade", "list", "card") and isinstance(value, str) and value:
-                    value = label(key, value)
-                values.append(value)
-            sheet.append(values)
+            cells = _append(sheet, [_words(labels, key, value_of(row)) for key, value_of in RANKING_COLUMNS])
             if row.card in CARD_FILL:
                 fill = PatternFill("solid", fgColor=CARD_FILL[row.card])
-                for cell in sheet[sheet.max_row]:
+                for cell in cells:
                     cell.fill = fill
         sheet.freeze_panes = "E2"
         widths = {"name": 34, "ineligible_reason": 40, "group": 14}
@@ -107,9 +171,14 @@ def ranking_xlsx(
     return buffer.getvalue()
 
 
-def _sheet_title(group: str) -> str:
-    cleaned = "".join("_" if c in "[]:*?/\\" else c for c in group) or "group"
-    return cleaned[:31]  # Excel's limit
+def _sheet_title(name: str, taken: set[str]) -> str:
+    """``name`` as a valid, unused sheet title (Excel forbids []:*?/\\ and allows 31 characters)."""
+    cleaned = ("".join("_" if c in "[]:*?/\\" else c for c in name).strip("'") or "sheet")[:31]
+    title, n = cleaned, 1
+    while title.casefold() in {t.casefold() for t in taken}:
+        n += 1
+        title = f"{cleaned[: 31 - len(str(n)) - 1]}~{n}"
+    return title
 
 
 # ---------------------------------------------------------------- PDF notice of the cards
@@ -137,12 +206,15 @@ def _reason_zh(row: UnitRow) -> str:
 def cards_notice_pdf(
     results: PublishedResults,
     *,
+    day: Callable[[datetime], str],
     group_names: Mapping[str, str] = GROUP_NAMES_ZH,
     font_path: Path = CJK_FONT_PATH,
 ) -> bytes:
     """The notice of red and yellow cards (红黄牌公示), A4, with Noto Sans CJK embedded.
 
-    Raises FileNotFoundError without the font: a notice must not fall back to boxes."""
+    ``day`` writes a stored (UTC) time as the Beijing calendar day, e.g. ``2026年01月02日``
+    (the page passes ui.timefmt's formatter). Raises FileNotFoundError without the font:
+    a notice must not fall back to boxes."""
     if not Path(font_path).is_file():
         raise FileNotFoundError(f"the Chinese font {font_path} is missing (Debian package fonts-noto-cjk)")
     campaign = results.campaign
@@ -157,7 +229,7 @@ def cards_notice_pdf(
     pdf.ln(3)
     pdf.set_font("NotoSansSC", size=10)
     if campaign.notice_ends_at and campaign.published_at:
-        period = f"公示期：{campaign.published_at:%Y年%m月%d日}至{campaign.notice_ends_at:%Y年%m月%d日}。"
+        period = f"公示期：{day(campaign.published_at)}至{day(campaign.notice_ends_at)}。"
     else:
         period = ""
     pdf.multi_cell(

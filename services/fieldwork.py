@@ -5,6 +5,13 @@ Admins may watch fieldwork but not do it; a caller records calls only on the cas
 assigned to them (their ``Caller`` row is linked to their account); supervisors assign
 and reassign cases and record back-check outcomes.
 
+Every outcome belongs to a call on record (呼叫记录): the click-to-call bridge's attempt
+(``services.telephony``), or a manual dial (手动拨号) the caller asked for with
+:func:`start_manual_dial`, which reveals the number to that caller for that case only,
+audited without the number. A disposition typed in without either is refused
+(:class:`NoCallOnRecord`): the number is masked everywhere else, so no call could have
+been made.
+
 Per-campaign parameters come from an optional ``[fieldwork]`` table of the campaign's
 ``campaign.toml`` (a table the scoring method leaves to other tools)::
 
@@ -21,10 +28,11 @@ from __future__ import annotations
 
 import math
 import tomllib
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Final
 
 import numpy as np
 from sqlalchemy import delete, func, select
@@ -38,6 +46,7 @@ from db.models import (
     Campaign,
     CampaignStatus,
     CampaignUnit,
+    DoNotCall,
     FrameEntry,
     Item,
     PhoneAnswer,
@@ -116,63 +125,6 @@ def assign_case(
             {"caller": caller_code},
         )
         uow.commit()
-
-
-def record_call_attempt(
-    uow: UnitOfWork,
-    user: CurrentUser | None,
-    campaign_code: str,
-    case_code: str,
-    disposition: str,
-    *,
-    final: bool = False,
-    duration_seconds: float | None = None,
-    note: str = "",
-    clock: Clock = utcnow,
-) -> int:
-    """Record one dialling of the caller's own case with its AAPOR disposition; ``final``
-    closes the case with it. Returns the number of attempts so far."""
-    actor = require(user, Permission.record_calls)
-    if disposition_class(disposition) is None:
-        raise Refused(f"{disposition!r} is not an AAPOR disposition code")
-    now = as_utc(clock())
-    with uow:
-        uow.actor = actor.username
-        campaign = load_campaign(uow, campaign_code)
-        case = _case(uow, campaign.id, case_code)
-        caller = uow.session.get(Caller, case.caller_id) if case.caller_id else None
-        if caller is None or caller.user_id != actor.id:
-            raise PermissionDenied(f"case {case_code} is not assigned to {actor.username}")
-        assert_inputs_editable(campaign)
-        if CampaignStatus(campaign.status) != CampaignStatus.fieldwork:
-            raise Refused(f"campaign {campaign_code} is not in fieldwork ({campaign.status})")
-        if case.disposition:
-            raise Refused(f"case {case_code} is already closed ({case.disposition})")
-        attempt = CallAttempt(
-            case_id=case.id,
-            caller_id=caller.id,
-            started_at=now,
-            duration_seconds=duration_seconds,
-            disposition=disposition,
-            note=note,
-        )
-        uow.session.add(attempt)
-        before = {"attempts": case.attempts, "disposition": case.disposition}
-        case.attempts += 1
-        if final:
-            case.disposition = disposition
-        uow.session.flush()
-        audit.record(
-            uow,
-            "case.call",
-            "phone_case",
-            f"{campaign_code}/{case_code}",
-            before,
-            {"attempts": case.attempts, "disposition": case.disposition, "attempt": disposition},
-            at=now,
-        )
-        uow.commit()
-        return case.attempts
 
 
 def fieldwork_progress(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) -> list[dict[str, Any]]:
@@ -335,16 +287,40 @@ def _reading_threshold(
 # ---------------------------------------------------------------- bulk assignment
 
 
+#: Cases a supervisor deals in one click without being asked to confirm (a page of the
+#: case list): more than this, and :func:`assign_round_robin` wants the count confirmed.
+ASSIGN_PAGE_SIZE: Final = 200
+
+
+class ConfirmationNeeded(Refused):
+    """Dealing more than a page of cases needs the supervisor to confirm the count;
+    nothing was assigned. ``count`` is how many cases the deal would assign."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"this would assign {count} cases (more than {ASSIGN_PAGE_SIZE}): confirm the count to go on"
+        )
+        self.count = count
+
+
 def assign_round_robin(
     uow: UnitOfWork,
     user: CurrentUser | None,
     campaign_code: str,
     unit_codes: Sequence[str],
     caller_codes: Sequence[str],
+    *,
+    confirmed_count: int | None = None,
 ) -> dict[str, list[str]]:
     """Deal the unassigned open cases of the chosen units to the chosen callers in turn
     (supervisors). Cases go unit by unit in campaign order, then by batch and code, so
-    every caller gets a share of every unit. Returns ``{caller code: case codes}``."""
+    every caller gets a share of every unit. Returns ``{caller code: case codes}``.
+
+    A deal of more than :data:`ASSIGN_PAGE_SIZE` cases goes ahead only when
+    ``confirmed_count`` equals the number it would assign; otherwise it raises
+    :class:`ConfirmationNeeded` with that number and assigns nothing. A whole sample
+    (thousands of cases) is then never dealt by one careless click, and a count that
+    changed since it was confirmed (another supervisor dealt meanwhile) is asked again."""
     actor = require(user, Permission.assign_cases)
     if not unit_codes or not caller_codes:
         raise Refused("choose at least one unit and one caller")
@@ -379,6 +355,8 @@ def assign_round_robin(
                 .with_for_update(of=PhoneCase)
             ).scalars()
         )
+        if len(cases) > ASSIGN_PAGE_SIZE and confirmed_count != len(cases):
+            raise ConfirmationNeeded(len(cases))
         dealt: dict[str, list[str]] = {code: [] for code in dict.fromkeys(caller_codes)}
         order = list(dealt)
         for k, case in enumerate(cases):
@@ -526,6 +504,7 @@ class CaseSheet:
     questions: tuple[ItemView, ...]
     history: tuple[AttemptView, ...]
     min_seconds: float
+    manual_dial_open: bool = False  # the caller dialled by hand and has not recorded the outcome yet
 
 
 def case_sheet(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, case_code: str) -> CaseSheet:
@@ -583,7 +562,121 @@ def case_sheet(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, ca
             questions=items,
             history=history,
             min_seconds=_reading_threshold(settings, campaign, unit_name, items),
+            manual_dial_open=_open_manual_dial(uow, case.id, case.caller_id) is not None,
         )
+
+
+# ---------------------------------------------------------------- dialling by hand (手动拨号)
+
+MANUAL = "manual"  # CallAttempt.mode of a call dialled by hand
+
+
+class NoCallOnRecord(Refused):
+    """An outcome typed in for a case with no call to attach it to: neither the bridge
+    call placed from the workstation nor a manual dial the caller asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManualDial:
+    """The number to dial by hand, for the caller who asked and that case only; never
+    stored or audited in clear."""
+
+    campaign_code: str
+    case_code: str
+    number: str  # as the frame holds it, +8613812345678
+    attempt_id: int
+    attempts: int
+
+    @property
+    def national(self) -> str:
+        """The number as dialled in mainland China: ``13812345678``."""
+        return self.number[3:] if self.number.startswith("+86") else self.number
+
+    def __repr__(self) -> str:  # keep the number out of logs and tracebacks
+        return f"ManualDial({self.campaign_code}/{self.case_code}, attempt {self.attempt_id})"
+
+
+def _open_manual_dial(uow: UnitOfWork, case_id: int, caller_id: int | None) -> CallAttempt | None:
+    """The case's manual dial by this caller still waiting for its outcome, if any."""
+    if caller_id is None:
+        return None
+    return uow.session.execute(
+        select(CallAttempt)
+        .where(
+            CallAttempt.case_id == case_id,
+            CallAttempt.caller_id == caller_id,
+            CallAttempt.mode == MANUAL,
+            CallAttempt.disposition == "",
+        )
+        .order_by(CallAttempt.id.desc())
+        .limit(1)
+    ).scalar()
+
+
+def start_manual_dial(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, case_code: str, *, clock: Clock = utcnow
+) -> ManualDial:
+    """The caller asks to dial their own open case by hand: the number is decrypted for
+    them, a manual :class:`CallAttempt` is opened (and counted, as a bridge call is when
+    placed) for the outcome to go on, and the reveal is audited with who, when and which
+    case, never the number. Asking again before the outcome is recorded reveals the same
+    number on the same attempt (audited again, counted once). Numbers on the do-not-call
+    list are never revealed."""
+    actor = require(user, Permission.record_calls)
+    now = as_utc(clock())
+    with uow:
+        uow.actor = actor.username
+        session = uow.session
+        campaign = load_campaign(uow, campaign_code)
+        case = _case(uow, campaign.id, case_code)
+        caller = session.get(Caller, case.caller_id) if case.caller_id else None
+        if caller is None or caller.user_id != actor.id:
+            raise PermissionDenied(f"case {case_code} is not assigned to {actor.username}")
+        assert_inputs_editable(campaign)
+        if CampaignStatus(campaign.status) != CampaignStatus.fieldwork:
+            raise Refused(f"campaign {campaign_code} is not in fieldwork ({campaign.status})")
+        if case.disposition:
+            raise Refused(f"case {case_code} is already closed ({case.disposition})")
+        entry = session.get(FrameEntry, case.frame_entry_id) if case.frame_entry_id else None
+        if entry is None or entry.phone_enc is None:
+            raise Refused(
+                f"case {case_code} has no phone number (it is not linked to a sampling frame entry)"
+            )
+        if session.execute(select(DoNotCall.id).where(DoNotCall.phone_hash == entry.phone_hash)).first():
+            raise Refused(f"the respondent of case {case_code} is on the do-not-call list")
+        try:
+            number = decrypt(entry.phone_enc)
+        except DecryptionError as exc:
+            raise Refused(
+                f"the phone number of case {case_code} cannot be read with this platform's key"
+            ) from exc
+        attempt = _open_manual_dial(uow, case.id, caller.id)
+        again = attempt is not None
+        before = {"attempts": case.attempts}
+        if attempt is None:
+            attempt = CallAttempt(case_id=case.id, caller_id=caller.id, started_at=now, mode=MANUAL)
+            session.add(attempt)
+            case.attempts += 1
+            session.flush()
+        audit.record(
+            uow,
+            "case.call.manual",
+            "phone_case",
+            f"{campaign_code}/{case_code}",
+            before,
+            # who and when are the entry's actor and time; the number is never written here
+            {
+                "attempts": case.attempts,
+                "attempt": attempt.id,
+                "mode": MANUAL,
+                "caller": caller.code,
+                "again": again,
+            },
+            at=now,
+        )
+        dial = ManualDial(campaign.code, case.code, number, attempt.id, case.attempts)
+        uow.commit()
+        return dial
 
 
 # ---------------------------------------------------------------- recording an outcome
@@ -620,8 +713,11 @@ def record_call_outcome(
     clock: Clock = utcnow,
 ) -> CallOutcome:
     """Record the outcome of a call on the caller's own case, in one transaction: the
-    attempt (the bridge call's, found by ``call_sid``, or a new manual one), the answers
-    and the case's state, audited.
+    attempt (the bridge call's, found by ``call_sid``, or the caller's open manual dial,
+    see :func:`start_manual_dial`), the answers and the case's state, audited.
+
+    * without a call on record the outcome is refused (:class:`NoCallOnRecord`): the
+      number is masked, so nothing could have been said on the phone;
 
     * a final disposition (complete, partial, refusal, wrong number...) closes the case;
     * ``2.21`` (callback) needs the time the respondent named; the case comes first in the
@@ -678,11 +774,15 @@ def record_call_outcome(
             if attempt.duration_seconds is None:
                 attempt.duration_seconds = duration_seconds
         else:
-            started = now - timedelta(seconds=duration_seconds or 0.0)
-            attempt = CallAttempt(
-                case_id=case.id, caller_id=caller.id, started_at=started, duration_seconds=duration_seconds
-            )
-            session.add(attempt)
+            manual = _open_manual_dial(uow, case.id, caller.id)
+            if manual is None:
+                raise NoCallOnRecord(
+                    f"case {case_code} has no call on record: place the call from the workstation or "
+                    "dial by hand (the number is then shown to you) before recording its outcome"
+                )
+            attempt = manual
+            if attempt.duration_seconds is None:
+                attempt.duration_seconds = duration_seconds
         attempt.disposition = disposition
         attempt.note = note
         attempt.recording_consent = recording_consent
@@ -699,9 +799,10 @@ def record_call_outcome(
                 select(CallAttempt.started_at).where(CallAttempt.case_id == case.id).order_by(CallAttempt.id)
             ).scalars()
         )
-        # The telephony service may or may not have counted the bridge call already:
-        # the case has made at least as many attempts as it has attempt rows.
-        case.attempts = case.attempts + 1 if not call_sid else max(case.attempts, len(calls))
+        # Calls are counted when placed or dialled; the telephony service may or may not
+        # have counted a bridge call already: the case has made at least as many attempts
+        # as it has attempt rows.
+        case.attempts = max(case.attempts, len(calls))
 
         if chosen:
             session.execute(delete(PhoneAnswer).where(PhoneAnswer.case_id == case.id))
@@ -903,6 +1004,16 @@ class ShortInterview:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyCompletes:
+    """Completed interviews of one caller on one day (Beijing date of the interview)."""
+
+    day: date
+    caller_code: str
+    caller_name: str
+    completes: int
+
+
+@dataclass(frozen=True, slots=True)
 class Dashboard:
     campaign_code: str
     units: tuple[UnitProgress, ...]
@@ -911,6 +1022,20 @@ class Dashboard:
     short: tuple[ShortInterview, ...]
     alpha: float
     target_source: str  # "sample" (the drawn sample's design) or "min_phone"
+    daily: tuple[DailyCompletes, ...] = ()  # by day, then caller code
+
+
+def search_units(units: Sequence[UnitProgress], query: str) -> list[UnitProgress]:
+    """The units whose name or code holds every word of ``query`` (case, full-width and
+    half-width forms ignored: ``ＡＢＣ`` finds ``abc``); an empty query keeps them all."""
+    words = unicodedata.normalize("NFKC", query).casefold().split()
+    if not words:
+        return list(units)
+
+    def text(u: UnitProgress) -> str:
+        return unicodedata.normalize("NFKC", f"{u.name} {u.code}").casefold()
+
+    return [u for u in units if all(w in text(u) for w in words)]
 
 
 def _rate_row(code: str, name: str, counts: np.ndarray, rates: np.ndarray, cases: int) -> RateRow:
@@ -1007,17 +1132,45 @@ def fieldwork_dashboard(
             by_hour[k, local.hour] += 1
             worked.setdefault(k, set()).add((local.date(), local.hour))
 
-        # The interview's duration: its latest 1.1 attempt.
+        # The interview's duration, day and caller: its latest 1.1 attempt.
         complete_ids = {c.id for c in cases if c.disposition == COMPLETE}
         durations: dict[int, float | None] = {}
-        for case_id, duration in session.execute(
-            select(CallAttempt.case_id, CallAttempt.duration_seconds)
+        interviewed: dict[int, tuple[date, int | None]] = {}
+        for case_id, duration, started, by in session.execute(
+            select(
+                CallAttempt.case_id,
+                CallAttempt.duration_seconds,
+                CallAttempt.started_at,
+                CallAttempt.caller_id,
+            )
             .where(CallAttempt.case_id.in_(complete_ids), CallAttempt.disposition == COMPLETE)
             .order_by(CallAttempt.started_at, CallAttempt.id)
         ).all():
             durations[case_id] = duration
+            interviewed[case_id] = (as_utc(started).astimezone(CHINA_TZ).date(), by)
         unit_code = {uid: code for uid, code, _ in units}
         caller_code = {cid: code for cid, code, _ in callers}
+        caller_name = {cid: name or code for cid, code, name in callers}
+        per_day: dict[tuple[date, int | None], int] = {}
+        for case in cases:
+            if case.id in interviewed:
+                day, by = interviewed[case.id]
+                key = (day, by if by is not None else case.caller_id)
+                per_day[key] = per_day.get(key, 0) + 1
+        daily = tuple(
+            sorted(
+                (
+                    DailyCompletes(
+                        day,
+                        caller_code.get(cid, "") if cid else "",
+                        caller_name.get(cid, "") if cid else "",
+                        n,
+                    )
+                    for (day, cid), n in per_day.items()
+                ),
+                key=lambda d: (d.day, d.caller_code),
+            )
+        )
         short = []
         for case in sorted(cases, key=lambda c: c.code):
             d = durations.get(case.id)
@@ -1096,6 +1249,7 @@ def fieldwork_dashboard(
             short=tuple(short),
             alpha=alpha,
             target_source=target_source,
+            daily=daily,
         )
 
 

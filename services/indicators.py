@@ -39,6 +39,7 @@ from db.models import Campaign, CampaignStatus, CampaignUnit, Indicator, Indicat
 from db.uow import UnitOfWork
 from scoring.csvfile import read_csv
 from scoring.errors import Defect
+from services import defects as worded
 from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
@@ -61,10 +62,37 @@ VALUE_COLUMNS: Final = ("value",)
 EQUAL_WITHIN: Final = 1e-12
 
 
-class ImportRejected(Refused):
-    """A file was refused as a whole; ``defects`` names every problem (file, line, column)."""
+# What the indicator importers say, beside the wordings they share with the frame importer.
+UNIT_AMBIGUOUS: Final = worded.Wording(
+    "import.defect.unit_ambiguous", 'unit name "{unit}" is ambiguous here: use unit_id'
+)
+INDICATOR_MISSING: Final = worded.Wording("import.defect.indicator_missing", "the indicator is missing")
+INDICATOR_UNKNOWN: Final = worded.Wording(
+    "import.defect.indicator_unknown", 'indicator "{code}" is not defined in campaign {campaign}'
+)
+NOT_A_NUMBER: Final = worded.Wording("import.defect.not_a_number", '"{value}" is not a finite number')
+VALUE_TWICE: Final = worded.Wording(
+    "import.defect.value_twice", 'unit "{unit}" already has a value of {indicator} on line {first}'
+)
+NOT_A_TIME: Final = worded.Wording("import.defect.not_a_time", '"{value}" is not a date and time')
+CASE_NUMBER: Final = worded.Wording(
+    "import.defect.case_number", "give a case number of 1 to {max} characters"
+)
+CASE_TWICE: Final = worded.Wording("import.defect.case_twice", 'case "{case}" appears twice (line {first})')
+CASE_IN_TIME: Final = worded.Wording(
+    "import.defect.case_in_time", 'case "{case}" was completed in time: it is not overdue'
+)
+CASE_CHANGED: Final = worded.Wording(
+    "import.defect.case_changed", 'case "{case}" was imported before with another unit or other times'
+)
+UNIT_COLUMNS: Final = ("unit_id", "unit_name")
 
-    def __init__(self, defects: Sequence[Defect]) -> None:
+
+class ImportRejected(Refused):
+    """A file was refused as a whole; ``defects`` names every problem (file, line, column),
+    each worded for the page (:class:`services.defects.ImportDefect`)."""
+
+    def __init__(self, defects: Sequence[worded.ImportDefect]) -> None:
         self.defects = list(defects)
         shown = "; ".join(str(d) for d in self.defects[:5])
         more = f" (and {len(self.defects) - 5} more)" if len(self.defects) > 5 else ""
@@ -87,7 +115,7 @@ def _is_xlsx(name: str, raw: bytes) -> bool:
     return name.lower().endswith(".xlsx") or (raw[:4] == b"PK\x03\x04" and not name.lower().endswith(".csv"))
 
 
-def read_table(name: str, raw: bytes, defects: list[Defect]) -> Table | None:
+def read_table(name: str, raw: bytes, defects: list[worded.ImportDefect]) -> Table | None:
     """Read a CSV or XLSX file; on a defect that makes it unreadable, record it, return None.
 
     CSV cells are text; XLSX cells keep their types (numbers, datetimes), and a number
@@ -95,14 +123,17 @@ def read_table(name: str, raw: bytes, defects: list[Defect]) -> Table | None:
     text ``98%`` of a CSV file.
     """
     if len(raw) > MAX_FILE_BYTES:
-        defects.append(Defect(name, None, None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB"))
+        defects.append(worded.ImportDefect.of(name, None, None, worded.TOO_LARGE, mb=MAX_FILE_BYTES // 2**20))
         return None
     if not raw.strip():
-        defects.append(Defect(name, None, None, "the file is empty"))
+        defects.append(worded.ImportDefect.of(name, None, None, worded.EMPTY))
         return None
     if _is_xlsx(name, raw):
         return _read_xlsx(name, raw, defects)
-    table = read_csv(Path(name), name, defects, raw=raw)
+    # The bundle's CSV reader (encodings, line numbers, crafted files) speaks English only.
+    found: list[Defect] = []
+    table = read_csv(Path(name), name, found, raw=raw)
+    defects.extend(worded.ImportDefect.from_scoring(d) for d in found)
     if table is None:
         return None
     header = tuple(table.columns)
@@ -113,13 +144,13 @@ def read_table(name: str, raw: bytes, defects: list[Defect]) -> Table | None:
     return Table(name, header, rows)
 
 
-def _read_xlsx(name: str, raw: bytes, defects: list[Defect]) -> Table | None:
+def _read_xlsx(name: str, raw: bytes, defects: list[worded.ImportDefect]) -> Table | None:
     from openpyxl import load_workbook  # only XLSX imports need it
 
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        defects.append(Defect(name, None, None, f"cannot be read as an XLSX workbook: {exc}"))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        defects.append(worded.ImportDefect.of(name, None, None, worded.NOT_XLSX))
         return None
     try:
         sheet = book.worksheets[0]
@@ -143,11 +174,11 @@ def _read_xlsx(name: str, raw: bytes, defects: list[Defect]) -> Table | None:
     finally:
         book.close()
     if not any(header):
-        defects.append(Defect(name, 1, None, "the file has no header row"))
+        defects.append(worded.ImportDefect.of(name, 1, None, worded.NO_HEADER))
         return None
     if len(set(header)) != len(header):
         twice = next(h for h in header if header.count(h) > 1)
-        defects.append(Defect(name, 1, twice, f'column "{twice}" appears twice in the header'))
+        defects.append(worded.ImportDefect.of(name, 1, twice, worded.COLUMN_TWICE, name=twice))
         return None
     return Table(name, header, rows)
 
@@ -343,6 +374,10 @@ def check_spec(spec: IndicatorSpec) -> IndicatorSpec:
     """The spec with its text trimmed, or :class:`Refused` naming what is wrong (the rules of
     ``bundle.md`` for ``indicators.csv``)."""
     code, name = spec.code.strip(), spec.name.strip()
+    # Codes, names and source systems end up in spreadsheets: none may read as a formula.
+    worded.check_label("code", code)
+    worded.check_label("name", name)
+    worded.check_label("source_system", spec.source_system.strip())
     if not CODE_PATTERN.match(code):
         raise Refused(f"indicator code {code!r} must be 1 to 64 letters, digits, '_', '-' or '.'")
     if not name or len(name) > MAX_TEXT:
@@ -656,33 +691,53 @@ def correct_indicator_value(
 
 
 def _resolve_units(
-    table: Table, column: str, by_code: dict[str, int], by_name: dict[str, list[int]], defects: list[Defect]
+    table: Table,
+    column: str,
+    campaign: str,
+    by_code: dict[str, int],
+    by_name: dict[str, list[int]],
+    defects: list[worded.ImportDefect],
 ) -> dict[int, int]:
     """Row line → unit id; unknown or ambiguous units become defects."""
     found: dict[int, int] = {}
     for line, cells in table.rows:
         text = _text(cells.get(column))
         if not text:
-            defects.append(Defect(table.name, line, column, "the unit is missing"))
+            defects.append(worded.ImportDefect.of(table.name, line, column, worded.UNIT_MISSING))
         elif column == "unit_name":
             ids = by_name.get(text, [])
             if len(ids) == 1:
                 found[line] = ids[0]
             elif not ids:
                 defects.append(
-                    Defect(table.name, line, column, f'unit "{text}" is not appraised in this campaign')
+                    worded.ImportDefect.of(
+                        table.name, line, column, worded.UNIT_UNKNOWN, unit=text, campaign=campaign
+                    )
                 )
             else:
-                defects.append(
-                    Defect(table.name, line, column, f'unit name "{text}" is ambiguous here: use unit_id')
-                )
+                defects.append(worded.ImportDefect.of(table.name, line, column, UNIT_AMBIGUOUS, unit=text))
         elif text in by_code:
             found[line] = by_code[text]
         else:
             defects.append(
-                Defect(table.name, line, column, f'unit "{text}" is not appraised in this campaign')
+                worded.ImportDefect.of(
+                    table.name, line, column, worded.UNIT_UNKNOWN, unit=text, campaign=campaign
+                )
             )
     return found
+
+
+def _missing_columns(
+    file_name: str, header: Sequence[str], required: Sequence[tuple[str, tuple[str, ...]]]
+) -> list[worded.ImportDefect]:
+    """A defect for each required column (its name, and the headers accepted for it) absent."""
+    return [
+        worded.ImportDefect.of(
+            file_name, 1, name, worded.COLUMN_MISSING, name=name, accepted=", ".join(accepted)
+        )
+        for name, accepted in required
+        if _pick(header, accepted) is None
+    ]
 
 
 def import_indicator_values(
@@ -707,7 +762,8 @@ def import_indicator_values(
     """
     actor = require(user, Permission.configure_campaign)
     reason = reason.strip()
-    defects: list[Defect] = []
+    worded.check_label("source_system", source_system.strip())
+    defects: list[worded.ImportDefect] = []
     table = read_table(file_name, raw, defects)
     if table is None:
         raise ImportRejected(defects)
@@ -725,26 +781,20 @@ def import_indicator_values(
         for uid, _, name, _ in units:
             by_name.setdefault(name, []).append(uid)
 
-        unit_column = _pick(table.header, ("unit_id", "unit_name"))
+        unit_column = _pick(table.header, UNIT_COLUMNS)
         indicator_column = _pick(table.header, INDICATOR_COLUMNS)
         value_column = _pick(table.header, VALUE_COLUMNS)
-        if unit_column is None:
-            defects.append(
-                Defect(file_name, 1, "unit_id", "the required column unit_id (or unit_name) is missing")
-            )
-        if indicator_column is None and indicator_code is None:
-            defects.append(
-                Defect(file_name, 1, "indicator_id", "the required column indicator_id is missing")
-            )
-        if value_column is None:
-            defects.append(Defect(file_name, 1, "value", "the required column value is missing"))
+        required = [("unit_id", UNIT_COLUMNS), ("indicator_id", INDICATOR_COLUMNS), ("value", VALUE_COLUMNS)]
+        if indicator_code is not None:  # the page names the indicator of a one-indicator file
+            required.remove(("indicator_id", INDICATOR_COLUMNS))
+        defects.extend(_missing_columns(file_name, table.header, required))
         if defects:
             raise ImportRejected(defects)
         assert unit_column is not None and value_column is not None
         if not table.rows:
-            raise ImportRejected([Defect(file_name, None, None, "the file has no rows of values")])
+            raise ImportRejected([worded.ImportDefect.of(file_name, None, None, worded.NO_ROWS)])
 
-        unit_of = _resolve_units(table, unit_column, by_code, by_name, defects)
+        unit_of = _resolve_units(table, unit_column, campaign.code, by_code, by_name, defects)
         changes: dict[str, dict[int, float | None]] = {}
         first_line: dict[tuple[str, int], int] = {}
         for line, cells in table.rows:
@@ -752,25 +802,26 @@ def import_indicator_values(
             if indicator_column is not None:
                 code = _text(cells.get(indicator_column)) or indicator_code
                 if not code:
-                    defects.append(Defect(file_name, line, indicator_column, "the indicator is missing"))
+                    defects.append(
+                        worded.ImportDefect.of(file_name, line, indicator_column, INDICATOR_MISSING)
+                    )
                 elif code not in indicators:
                     defects.append(
-                        Defect(
+                        worded.ImportDefect.of(
                             file_name,
                             line,
                             indicator_column,
-                            f'indicator "{code}" is not defined in this campaign',
+                            INDICATOR_UNKNOWN,
+                            code=code,
+                            campaign=campaign.code,
                         )
                     )
                     code = None
             value = _number(cells.get(value_column))
             if value is None:
                 defects.append(
-                    Defect(
-                        file_name,
-                        line,
-                        value_column,
-                        f'"{_text(cells.get(value_column))}" is not a finite number',
+                    worded.ImportDefect.of(
+                        file_name, line, value_column, NOT_A_NUMBER, value=_text(cells.get(value_column))
                     )
                 )
             if code is None or line not in unit_of or value is None:
@@ -778,12 +829,14 @@ def import_indicator_values(
             key = (code, unit_of[line])
             if key in first_line:
                 defects.append(
-                    Defect(
+                    worded.ImportDefect.of(
                         file_name,
                         line,
                         unit_column,
-                        f'unit "{unit_codes[unit_of[line]]}" already has a value of {code} '
-                        f"on line {first_line[key]}",
+                        VALUE_TWICE,
+                        unit=unit_codes[unit_of[line]],
+                        indicator=code,
+                        first=first_line[key],
                     )
                 )
                 continue
@@ -897,7 +950,8 @@ def import_overdue_cases(
     number is unique within the campaign).
     """
     actor = require(user, Permission.configure_campaign)
-    defects: list[Defect] = []
+    worded.check_label("source_system", source_system.strip())
+    defects: list[worded.ImportDefect] = []
     table = read_table(file_name, raw, defects)
     if table is None:
         raise ImportRejected(defects)
@@ -910,20 +964,23 @@ def import_overdue_cases(
         by_name: dict[str, list[int]] = {}
         for uid, _, name, _ in units:
             by_name.setdefault(name, []).append(uid)
-        unit_column = _pick(table.header, ("unit_id", "unit_name"))
-        if unit_column is None:
-            defects.append(
-                Defect(file_name, 1, "unit_id", "the required column unit_id (or unit_name) is missing")
+        unit_column = _pick(table.header, UNIT_COLUMNS)
+        defects.extend(
+            _missing_columns(
+                file_name,
+                table.header,
+                [
+                    ("unit_id", UNIT_COLUMNS),
+                    *((c, (c,)) for c in ("case_number", "promised_at", "completed_at")),
+                ],
             )
-        for column in ("case_number", "promised_at", "completed_at"):
-            if column not in table.header:
-                defects.append(Defect(file_name, 1, column, f"the required column {column} is missing"))
+        )
         if defects:
             raise ImportRejected(defects)
         assert unit_column is not None
         if not table.rows:
-            raise ImportRejected([Defect(file_name, None, None, "the file has no cases")])
-        unit_of = _resolve_units(table, unit_column, by_code, by_name, defects)
+            raise ImportRejected([worded.ImportDefect.of(file_name, None, None, worded.NO_ROWS)])
+        unit_of = _resolve_units(table, unit_column, campaign.code, by_code, by_name, defects)
         stored = {
             c.case_number: c
             for c in uow.session.execute(
@@ -940,20 +997,23 @@ def import_overdue_cases(
                 at = parse_datetime(cells.get(column))
                 if at is None:
                     shown = _text(cells.get(column))
-                    defects.append(Defect(file_name, line, column, f'"{shown}" is not a date and time'))
+                    defects.append(worded.ImportDefect.of(file_name, line, column, NOT_A_TIME, value=shown))
                 else:
                     times[column] = at
             if not number or len(number) > 100:
-                defects.append(
-                    Defect(file_name, line, "case_number", "give a case number of 1 to 100 characters")
-                )
+                defects.append(worded.ImportDefect.of(file_name, line, "case_number", CASE_NUMBER, max=100))
                 continue
             if number in seen:
                 defects.append(
-                    Defect(
-                        file_name, line, "case_number", f'case "{number}" appears twice (line {seen[number]})'
+                    worded.ImportDefect.of(
+                        file_name, line, "case_number", CASE_TWICE, case=number, first=seen[number]
                     )
                 )
+                continue
+            source = _text(cells.get("source_system"))
+            named = worded.ImportDefect.for_label(file_name, line, "source_system", source)
+            if named is not None:  # a system's name is a label: a spreadsheet must never run it
+                defects.append(named)
                 continue
             seen[number] = line
             if len(times) < 2 or line not in unit_of:
@@ -961,15 +1021,10 @@ def import_overdue_cases(
             promised, completed = times["promised_at"], times["completed_at"]
             if as_utc(completed) <= as_utc(promised):
                 defects.append(
-                    Defect(
-                        file_name,
-                        line,
-                        "completed_at",
-                        f'case "{number}" was completed in time: it is not overdue',
-                    )
+                    worded.ImportDefect.of(file_name, line, "completed_at", CASE_IN_TIME, case=number)
                 )
                 continue
-            source = _text(cells.get("source_system")) or source_system.strip()
+            source = source or source_system.strip()
             old = stored.get(number)
             if old is not None:
                 if (
@@ -980,12 +1035,7 @@ def import_overdue_cases(
                     report.unchanged += 1
                 else:
                     defects.append(
-                        Defect(
-                            file_name,
-                            line,
-                            "case_number",
-                            f'case "{number}" was imported before with another unit or other times',
-                        )
+                        worded.ImportDefect.of(file_name, line, "case_number", CASE_CHANGED, case=number)
                     )
                 continue
             new.append(

@@ -35,6 +35,7 @@ from db.models import Campaign, CampaignStatus, CampaignUnit, Invitation, Unit
 from db.uow import UnitOfWork
 from services.campaigns import load_campaign
 from services.clock import Clock, utcnow
+from services.defects import check_label
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 
@@ -112,6 +113,8 @@ def _references(count: int, references: Sequence[str] | None) -> list[str]:
     too_long = [r for r in refs if len(r) > MAX_REFERENCE]
     if too_long:
         raise Refused(f"reference {too_long[0][:20]!r}... is longer than {MAX_REFERENCE} characters")
+    for ref in refs:  # printed and written to the links CSV: never a formula
+        check_label("reference", ref)
     return refs
 
 

@@ -69,10 +69,31 @@ def _clean_attributes(attributes: Mapping[str, Any] | None) -> dict[str, str]:
     return cleaned
 
 
+class CommentTooLong(Refused):
+    """The comment (意见建议) is longer than :data:`~survey.problems.MAX_COMMENT_CHARS`."""
+
+    def __init__(self, length: int, limit: int = MAX_COMMENT_CHARS) -> None:
+        super().__init__(f"the comment is {length} characters long; at most {limit} are allowed")
+        self.length = length
+        self.limit = limit
+
+
+def fit_comment(comment: str | None) -> tuple[str, int]:
+    """The comment as it would be stored, cut to the limit, and how many characters were cut.
+
+    The survey page uses this to keep what fits of a long (pasted) comment and say so,
+    rather than letting the browser drop the whole text; :func:`submit_response` applies
+    the same limit and refuses what is still too long.
+    """
+    text = (comment or "").strip()
+    kept = text[:MAX_COMMENT_CHARS].rstrip()
+    return kept, len(text) - len(kept)
+
+
 def _clean_comment(comment: str) -> str:
     text = (comment or "").strip()
     if len(text) > MAX_COMMENT_CHARS:
-        raise Refused(f"the comment is {len(text)} characters long; at most {MAX_COMMENT_CHARS} are kept")
+        raise CommentTooLong(len(text))
     return text
 
 

@@ -13,8 +13,9 @@ The import rule
     - **refuses the whole file**, storing nothing, when anything but a phone number is
       wrong: unreadable file, missing required column (``unit_id``, ``name``,
       ``phone``), a unit not appraised in the campaign, an unknown respondent group, an
-      unreadable service date, an over-long field. Such defects mean the export or the
-      column mapping is wrong, and a partial frame would bias the draw silently;
+      unreadable service date, an over-long field, a name a spreadsheet would take for a
+      formula (``=``, ``+``, ``-``, ``@``...). Such defects mean the export or the column
+      mapping is wrong, and a partial frame would bias the draw silently;
     - **skips and reports single rows** whose number cannot be called: not a mainland
       mobile number, empty, the same number twice for the same unit (in the file or in
       an earlier frame of the campaign), or on the do-not-call list. One bad number
@@ -65,6 +66,7 @@ from db.models import (
 )
 from db.uow import UnitOfWork
 from scoring.csvfile import decode_bundle_bytes
+from services import defects as worded
 from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
@@ -123,28 +125,36 @@ class FrameRefused(Refused):
 
 
 @dataclass(frozen=True, slots=True)
-class FrameDefect:
-    """One problem in an uploaded file: where (file, 1-based line with the header as
-    line 1, column) and what; ``kind`` says whether it refuses the file (``structure``)
-    or skips the row (``invalid_phone``, ``duplicate``, ``do_not_call``)."""
-
-    file: str
-    line: int | None
-    column: str | None
-    message: str
-    kind: str
+class FrameDefect(worded.ImportDefect):
+    """One problem in an uploaded file (:class:`services.defects.ImportDefect`: where,
+    what in English, and its message key for the page); ``kind`` says whether it refuses
+    the file (``structure``) or skips the row (``invalid_phone``, ``duplicate``,
+    ``do_not_call``)."""
 
     @property
     def refuses(self) -> bool:
         return self.kind == STRUCTURE
 
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.column is not None:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
+
+# What the frame importer says, beside the wordings it shares with the other importers.
+FIELD_TWICE: Final = worded.Wording(
+    "import.defect.field_twice", 'two columns hold "{name}" ({first}, {second})'
+)
+GROUP_UNKNOWN: Final = worded.Wording(
+    "import.defect.group_unknown", 'unknown respondent group "{group}" (campaign groups: {known})'
+)
+NOT_A_DATE: Final = worded.Wording("import.defect.not_a_date", "not a date; write it as YYYY-MM-DD")
+PHONE_MISSING: Final = worded.Wording("import.defect.phone_missing", "no phone number given")
+PHONE_INVALID: Final = worded.Wording("import.defect.phone_invalid", "{detail}")
+PHONE_TWICE: Final = worded.Wording(
+    "import.defect.phone_twice", "the same number for unit {unit} is on line {first}"
+)
+PHONE_IN_FRAME: Final = worded.Wording(
+    "import.defect.phone_in_frame", 'the number is already in frame "{frame}" for unit {unit}'
+)
+PHONE_DO_NOT_CALL: Final = worded.Wording(
+    "import.defect.phone_do_not_call", "the number is on the do-not-call list"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,14 +391,16 @@ def _read_table(
     """(encoding, field -> column index, data rows with their lines, structural defects)."""
     defects: list[FrameDefect] = []
 
-    def refuse(message: str, line: int | None = None, column: str | None = None) -> None:
-        defects.append(FrameDefect(filename, line, column, message, STRUCTURE))
+    def refuse(
+        wording: worded.Wording, line: int | None = None, column: str | None = None, **params: Any
+    ) -> None:
+        defects.append(FrameDefect.of(filename, line, column, wording, STRUCTURE, **params))
 
     if not raw:
-        refuse("the file is empty")
+        refuse(worded.EMPTY)
         return "", {}, [], defects
     if len(raw) > MAX_FILE_BYTES:
-        refuse(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it")
+        refuse(worded.TOO_LARGE, mb=MAX_FILE_BYTES // (1024 * 1024))
         return "", {}, [], defects
     rows: list[tuple[int, list[object]]]
     if _is_xlsx(raw, filename):
@@ -396,22 +408,22 @@ def _read_table(
         try:
             rows = list(_xlsx_rows(raw))
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-            refuse("cannot be read as an Excel workbook (.xlsx); save it again as .xlsx or as CSV")
+            refuse(worded.NOT_XLSX)
             return encoding, {}, [], defects
     else:
         try:
             text, encoding = decode_bundle_bytes(raw)
         except UnicodeDecodeError as exc:
-            refuse("the file is neither UTF-8 nor GBK/GB18030 text", raw[: exc.start].count(b"\n") + 1)
+            refuse(worded.NOT_TEXT, raw[: exc.start].count(b"\n") + 1)
             return "", {}, [], defects
         try:
             rows = list(_csv_rows(text.decode("utf-8")))
         except csv.Error as exc:
-            refuse(f"cannot be read as CSV: {exc}")
+            refuse(worded.NOT_CSV, detail=str(exc))
             return encoding, {}, [], defects
     rows = [(line, cells) for line, cells in rows if any(c != "" for c in cells)]
     if not rows:
-        refuse("the file has no header row")
+        refuse(worded.NO_HEADER)
         return encoding, {}, [], defects
     header_line, header = rows[0]
     wanted = {
@@ -425,16 +437,14 @@ def _read_table(
         if name is None:
             continue  # offices export more columns than the frame needs
         if name in index:
-            refuse(f'two columns hold "{name}" ({header[index[name]]}, {title})', header_line, str(title))
+            refuse(FIELD_TWICE, header_line, str(title), name=name, first=header[index[name]], second=title)
         index[name] = position
     for name in required:
         if name not in index:
-            refuse(
-                f'the column "{name}" is missing (accepted headers: {", ".join(columns[name])})', header_line
-            )
+            refuse(worded.COLUMN_MISSING, header_line, name=name, accepted=", ".join(columns[name]))
     data = rows[1:]
     if len(data) > MAX_ROWS:
-        refuse(f"the file has {len(data)} rows; at most {MAX_ROWS} are accepted at once, split it")
+        refuse(worded.TOO_MANY_ROWS, rows=len(data), max=MAX_ROWS)
     return encoding, index, data, defects
 
 
@@ -486,11 +496,19 @@ def _campaign_facts(uow: UnitOfWork, campaign: Campaign) -> _Campaign:
     return _Campaign(campaign.id, campaign.code, campaign.year, units, groups, known, blocked)
 
 
+def _frame_name(frame_name: str, filename: str) -> str:
+    """The name a frame is stored under: the one given, else the file's name."""
+    return (frame_name or Path(filename).stem or "frame").strip()[:200]
+
+
 def _check_rows(
-    facts: _Campaign, raw: bytes, filename: str
+    facts: _Campaign, raw: bytes, filename: str, frame_name: str
 ) -> tuple[str, int, list[FrameDefect], list[dict[str, Any]]]:
     """(encoding, data rows, defects, rows to store with plain name and E.164 number)."""
     encoding, index, data, defects = _read_table(raw, filename, FRAME_COLUMNS, REQUIRED_FRAME_COLUMNS)
+    named = FrameDefect.for_label(filename, None, None, frame_name, STRUCTURE)
+    if named is not None:  # the frame's own name (the file's, unless one is given)
+        defects.append(named)
     if any(d.refuses for d in defects):
         return encoding, len(data), defects, []
     keyring = crypto.default_keyring()
@@ -503,58 +521,59 @@ def _check_rows(
 
     for line, cells in data:
 
-        def defect(column: str | None, message: str, kind: str, line: int = line) -> None:
-            defects.append(FrameDefect(filename, line, column, message, kind))
+        def defect(
+            column: str | None, wording: worded.Wording, kind: str, line: int = line, **params: Any
+        ) -> None:
+            defects.append(FrameDefect.of(filename, line, column, wording, kind, **params))
 
         unit_code = str(cell(cells, "unit_id"))
         unit_id = facts.units.get(unit_code)
         if not unit_code:
-            defect("unit_id", "no unit code", STRUCTURE)
+            defect("unit_id", worded.UNIT_MISSING, STRUCTURE)
         elif unit_id is None:
-            defect("unit_id", f"unit {unit_code!r} is not appraised in campaign {facts.code}", STRUCTURE)
+            defect("unit_id", worded.UNIT_UNKNOWN, STRUCTURE, unit=unit_code, campaign=facts.code)
         name = str(cell(cells, "name"))
         case_number = str(cell(cells, "case_number"))
         for column, value in (("name", name), ("case_number", case_number)):
             if len(value) > MAX_TEXT:
-                defect(column, f"longer than {MAX_TEXT} characters", STRUCTURE)
+                defect(column, worded.TOO_LONG, STRUCTURE, max=MAX_TEXT)
+        formula = FrameDefect.for_label(filename, line, "name", name, STRUCTURE)
+        if formula is not None:  # a name is text: a spreadsheet must never run it
+            defects.append(formula)
         group_text = str(cell(cells, "respondent_group"))
         group = ""
         if group_text:
             group = facts.groups.get(group_text.strip().lower(), "")
             if not group:
-                known = ", ".join(sorted(set(facts.groups.values()))) or "none defined"
-                defect(
-                    "respondent_group",
-                    f"unknown respondent group {group_text!r} (campaign groups: {known})",
-                    STRUCTURE,
-                )
+                known = ", ".join(sorted(set(facts.groups.values()))) or "—"
+                defect("respondent_group", GROUP_UNKNOWN, STRUCTURE, group=group_text, known=known)
         try:
             served = _parse_date(cell(cells, "service_date"))
         except ValueError:
             served = None
-            defect("service_date", "not a date; write it as YYYY-MM-DD", STRUCTURE)
+            defect("service_date", NOT_A_DATE, STRUCTURE)
+        phone_text = str(cell(cells, "phone"))
         try:
-            phone = crypto.normalize_cn_mobile(str(cell(cells, "phone")))
+            phone = crypto.normalize_cn_mobile(phone_text)
         except crypto.InvalidPhoneError as exc:
-            defect("phone", str(exc), INVALID_PHONE)
+            if phone_text.strip():
+                defect("phone", PHONE_INVALID, INVALID_PHONE, detail=str(exc))
+            else:
+                defect("phone", PHONE_MISSING, INVALID_PHONE)
             continue
         if unit_id is None:
             continue
         phone_hash = keyring.keyed_hash(phone)
         key = (unit_id, phone_hash)
         if key in first_line:
-            defect("phone", f"the same number for unit {unit_code} is on line {first_line[key]}", DUPLICATE)
+            defect("phone", PHONE_TWICE, DUPLICATE, unit=unit_code, first=first_line[key])
             continue
         first_line[key] = line
         if key in facts.known:
-            defect(
-                "phone",
-                f"the number is already in frame {facts.known[key]!r} for unit {unit_code}",
-                DUPLICATE,
-            )
+            defect("phone", PHONE_IN_FRAME, DUPLICATE, frame=facts.known[key], unit=unit_code)
             continue
         if phone_hash in facts.blocked:
-            defect("phone", "the number is on the do-not-call list", DO_NOT_CALL)
+            defect("phone", PHONE_DO_NOT_CALL, DO_NOT_CALL)
             continue
         keep.append(
             {
@@ -601,7 +620,7 @@ def check_frame(
     with uow:
         campaign = _open_campaign(uow, campaign_code)
         facts = _campaign_facts(uow, campaign)
-    encoding, rows, defects, keep = _check_rows(facts, raw, filename)
+    encoding, rows, defects, keep = _check_rows(facts, raw, filename, _frame_name("", filename))
     return _report(filename, encoding, rows, defects, keep)
 
 
@@ -621,13 +640,13 @@ def import_frame(
     None when no row was left to store)."""
     actor = _require_frames(user)
     raw = _raw(source)
-    name = (frame_name or Path(filename).stem or "frame").strip()[:200]
+    name = _frame_name(frame_name, filename)
     with uow:
         uow.actor = actor.username
         # the lock serialises imports into one campaign: both would miss each other's rows
         campaign = _open_campaign(uow, campaign_code, for_update=True)
         facts = _campaign_facts(uow, campaign)
-        encoding, rows, defects, keep = _check_rows(facts, raw, filename)
+        encoding, rows, defects, keep = _check_rows(facts, raw, filename, name)
         report = _report(filename, encoding, rows, defects, keep)
         if report.refused:
             n = sum(1 for d in defects if d.refuses)
@@ -697,7 +716,10 @@ def import_do_not_call(
         try:
             phone = crypto.normalize_cn_mobile(str(phone_cell))
         except crypto.InvalidPhoneError as exc:
-            defects.append(FrameDefect(filename, line, "phone", str(exc), INVALID_PHONE))
+            wording, detail = (
+                (PHONE_INVALID, {"detail": str(exc)}) if str(phone_cell).strip() else (PHONE_MISSING, {})
+            )
+            defects.append(FrameDefect.of(filename, line, "phone", wording, INVALID_PHONE, **detail))
             continue
         position = index.get("reason")
         row_reason = str(cells[position]) if position is not None and position < len(cells) else ""

@@ -40,7 +40,7 @@ from scoring import BundleError, MethodParams, load_bundle, parse_campaign_toml,
 from scoring.funnel import pooled_within_sd
 from scoring.items import response_scores
 from scoring.output import result_rows, summary
-from scoring.params import COMPONENTS
+from scoring.params import COMPONENTS, replicates_problem
 from scoring.sensitivity import DEFAULT_STEPS, Sensitivity, weight_sensitivity
 from services.clock import as_utc
 from services.errors import NotFound, Refused
@@ -104,8 +104,10 @@ def score_stored_campaign(
     scoring.BundleError
         The stored data do not form a valid bundle (e.g. edited into inconsistency).
     """
-    if replicates is not None and replicates < 0:
-        raise ValueError("replicates must be 0 or more")
+    problem = None if replicates is None else replicates_problem(replicates)
+    if problem is not None:
+        # the offline scorer's cap and words: a mistyped count must not exhaust memory
+        raise ValueError(f"replicates {replicates} {problem}")
     campaign = find_campaign(uow, campaign_code)
     with tempfile.TemporaryDirectory(prefix="scoring-run-") as tmp:
         folder = Path(tmp) / "bundle"

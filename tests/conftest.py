@@ -118,14 +118,19 @@ def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     return database_url
 
 
+# Tests that need something of the machine (.ci/run installs it) and must not skip in CI:
+# chromium, a PostgreSQL server, the Noto CJK fonts of the Chinese PDFs.
+MUST_RUN_IN_CI = ("browser", "postgres", "fonts")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """In CI (``CI`` set, as ``.ci/run`` does) a browser or PostgreSQL test must run: a skip
-    (no chromium, no server) is turned into a failure, so that half of the suite cannot
-    quietly go missing."""
+    """In CI (``CI`` set, as ``.ci/run`` does) a test marked with one of ``MUST_RUN_IN_CI``
+    must run: a skip (no chromium, no server, no font) is turned into a failure, so that
+    part of the suite cannot quietly go missing."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
-    must_run = any(item.iter_markers("browser")) or any(item.iter_markers("postgres"))
+    must_run = [name for name in MUST_RUN_IN_CI if any(item.iter_markers(name))]
     if report.skipped and must_run and os.environ.get("CI"):
         report.outcome = "failed"
-        report.longrepr = f"skipped in CI, where browser and PostgreSQL tests must run: {report.longrepr}"
+        report.longrepr = f"skipped in CI, where {', '.join(must_run)} tests must run: {report.longrepr}"

@@ -43,10 +43,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "nav.section.public": {"zh": "公众", "en": "Public"},
     "nav.section.staff": {"zh": "工作台", "en": "Staff"},
     # Accounts and login (services/auth.py, app_pages/login.py)
-    "role.admin": {"zh": "组织部管理员", "en": "administrator, organization department"},
-    "role.supervisor": {"zh": "第三方督导", "en": "contractor's supervisor"},
-    "role.caller": {"zh": "第三方访问员", "en": "contractor's caller"},
-    "role.liaison": {"zh": "单位联络员", "en": "unit liaison"},
+    "role.admin": {"zh": "组织部管理员", "en": "Organization department administrator"},
+    "role.supervisor": {"zh": "第三方督导", "en": "Contractor's supervisor"},
+    "role.caller": {"zh": "第三方访问员", "en": "Contractor's caller"},
+    "role.liaison": {"zh": "单位联络员", "en": "Unit liaison"},
     "auth.signed_in_as": {"zh": "当前用户：{name}（{role}）", "en": "Signed in as {name} ({role})"},
     "auth.logout": {"zh": "退出登录", "en": "Sign out"},
     "auth.login_link": {"zh": "工作人员登录", "en": "Staff sign-in"},
@@ -173,7 +173,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "survey.change_unit": {"zh": "评价其他单位", "en": "Rate another unit"},
     "survey.step.unit": {"zh": "第一步：选择要评价的单位", "en": "Step 1: choose the unit to rate"},
     "survey.search": {"zh": "搜索单位名称", "en": "Search by name"},
-    "survey.search.placeholder": {"zh": "如：派出所、行政审批局", "en": "e.g. police station, permit office"},
+    "survey.search.placeholder": {"zh": "如：派出所、行政审批局", "en": "E.g. police station, permit office"},
     "survey.district_filter": {"zh": "所在区", "en": "District"},
     "survey.category_filter": {"zh": "单位类别", "en": "Kind of unit"},
     "survey.all": {"zh": "全部", "en": "All"},
@@ -235,8 +235,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "survey.age_band": {"zh": "年龄段", "en": "Age band"},
     "survey.age_years": {"zh": "{band} 岁", "en": "{band} years"},
     "survey.sex": {"zh": "性别", "en": "Sex"},
-    "survey.sex.male": {"zh": "男", "en": "male"},
-    "survey.sex.female": {"zh": "女", "en": "female"},
+    "survey.sex.male": {"zh": "男", "en": "Male"},
+    "survey.sex.female": {"zh": "女", "en": "Female"},
     "survey.district": {"zh": "居住区", "en": "District you live in"},
     "survey.skip": {"zh": "不填", "en": "Prefer not to say"},
     "survey.next": {"zh": "下一步：核对并提交", "en": "Next: check and send"},
@@ -311,18 +311,18 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "The SMS verification service is unavailable at the moment; please try again later.",
     },
     # Problem types (survey/problems.py): the twelve harms and the three kinds of misused office
-    "problem.cold_hard_shirking": {"zh": "冷硬推", "en": "cold, harsh, passing the buck"},
-    "problem.waiting_relying": {"zh": "等靠要", "en": "waiting, relying on others, asking for more"},
-    "problem.mediocre_lazy_lax": {"zh": "庸懒散", "en": "mediocre, lazy, lax"},
-    "problem.false_slow_delay": {"zh": "假慢拖", "en": "pretence, slowness, procrastination"},
-    "problem.inaction": {"zh": "不作为", "en": "inaction"},
-    "problem.slow_action": {"zh": "慢作为", "en": "slow action"},
-    "problem.misconduct": {"zh": "乱作为", "en": "misconduct"},
+    "problem.cold_hard_shirking": {"zh": "冷硬推", "en": "Cold, harsh, passing the buck"},
+    "problem.waiting_relying": {"zh": "等靠要", "en": "Waiting, relying on others, asking for more"},
+    "problem.mediocre_lazy_lax": {"zh": "庸懒散", "en": "Mediocre, lazy, lax"},
+    "problem.false_slow_delay": {"zh": "假慢拖", "en": "Pretence, slowness, procrastination"},
+    "problem.inaction": {"zh": "不作为", "en": "Inaction"},
+    "problem.slow_action": {"zh": "慢作为", "en": "Slow action"},
+    "problem.misconduct": {"zh": "乱作为", "en": "Misconduct"},
     # Unit categories of the demo city (other categories are shown as they are named)
-    "category.office": {"zh": "机关处室", "en": "government offices"},
-    "category.grassroots": {"zh": "基层站所", "en": "grassroots stations"},
-    "category.health": {"zh": "医疗卫生单位", "en": "health services"},
-    "category.utility": {"zh": "公共服务企业", "en": "public utilities"},
+    "category.office": {"zh": "机关处室", "en": "Government offices"},
+    "category.grassroots": {"zh": "基层站所", "en": "Grassroots stations"},
+    "category.health": {"zh": "医疗卫生单位", "en": "Health services"},
+    "category.utility": {"zh": "公共服务企业", "en": "Public utilities"},
     # Published results, public (app_pages/results.py, app_pages/unit.py)
     "results.title": {"zh": "评议结果公示", "en": "Published results"},
     "results.none": {
@@ -353,14 +353,14 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "　↳ 不确定性较大：重抽样中仅 {p}% 的情形列入十差，建议核实或延长调查后再定。",
         "en": "   ↳ Uncertain: in the resampling this unit was in the worst list only {p}% of the time.",
     },
-    "results.card.red": {"zh": "红牌", "en": "red card"},
-    "results.card.yellow": {"zh": "黄牌", "en": "yellow card"},
-    "results.list.best": {"zh": "十佳", "en": "best"},
-    "results.list.worst": {"zh": "十差", "en": "worst"},
-    "results.grade.satisfied": {"zh": "满意", "en": "satisfied"},
-    "results.grade.fairly_satisfied": {"zh": "比较满意", "en": "fairly satisfied"},
-    "results.grade.basically_satisfied": {"zh": "基本满意", "en": "basically satisfied"},
-    "results.grade.dissatisfied": {"zh": "不满意", "en": "dissatisfied"},
+    "results.card.red": {"zh": "红牌", "en": "Red card"},
+    "results.card.yellow": {"zh": "黄牌", "en": "Yellow card"},
+    "results.list.best": {"zh": "十佳", "en": "Best"},
+    "results.list.worst": {"zh": "十差", "en": "Worst"},
+    "results.grade.satisfied": {"zh": "满意", "en": "Satisfied"},
+    "results.grade.fairly_satisfied": {"zh": "比较满意", "en": "Fairly satisfied"},
+    "results.grade.basically_satisfied": {"zh": "基本满意", "en": "Basically satisfied"},
+    "results.grade.dissatisfied": {"zh": "不满意", "en": "Dissatisfied"},
     "results.ranking.group": {"zh": "序列", "en": "Group"},
     "results.ranking.help": {
         "zh": (
@@ -386,16 +386,16 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "results.col.note": {"zh": "说明", "en": "Note"},
     "results.col.detail": {"zh": "详情", "en": "Details"},
-    "results.col.detail.text": {"zh": "查看", "en": "open"},
+    "results.col.detail.text": {"zh": "查看", "en": "Open"},
     "results.cards.red": {"zh": "红牌（{n} 个）", "en": "Red cards ({n})"},
     "results.cards.yellow": {"zh": "黄牌（{n} 个）", "en": "Yellow cards ({n})"},
     "results.cards.none": {"zh": "无", "en": "None"},
-    "results.reason.veto": {"zh": "一票否决", "en": "vetoed"},
+    "results.reason.veto": {"zh": "一票否决", "en": "Vetoed"},
     "results.reason.consecutive": {
         "zh": "连续两年不满意，主要负责人{head}就地免职",
-        "en": "unsatisfactory two years running; the head, {head}, is removed from post",
+        "en": "Unsatisfactory two years running; the head, {head}, is removed from post",
     },
-    "results.reason.worst": {"zh": "列入本序列十差", "en": "in its group's worst list"},
+    "results.reason.worst": {"zh": "列入本序列十差", "en": "In its group's worst list"},
     "results.files.intro": {
         "zh": (
             "以下文件均来自公示时冻结的结果快照；评议数据包不含任何个人信息，"
@@ -463,8 +463,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "unit.bonus": {"zh": "加分", "en": "Bonus points"},
     "unit.deduction": {"zh": "扣分", "en": "Deductions"},
     "unit.veto": {"zh": "一票否决", "en": "Veto"},
-    "unit.yes": {"zh": "是", "en": "yes"},
-    "unit.no": {"zh": "否", "en": "no"},
+    "unit.yes": {"zh": "是", "en": "Yes"},
+    "unit.no": {"zh": "否", "en": "No"},
     "unit.trend": {"zh": "历年结果", "en": "Over the years"},
     "unit.year": {"zh": "年度", "en": "Year"},
     "unit.name_then": {"zh": "当年名称", "en": "Name then"},
@@ -491,8 +491,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "invitations.campaign": {"zh": "评议活动", "en": "Appraisal"},
     "invitations.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
-    "invitations.status.draft": {"zh": "筹备中", "en": "in preparation"},
-    "invitations.status.fieldwork": {"zh": "实施中", "en": "in fieldwork"},
+    "invitations.status.draft": {"zh": "筹备中", "en": "In preparation"},
+    "invitations.status.fieldwork": {"zh": "实施中", "en": "In fieldwork"},
     "invitations.draft_note": {
         "zh": "该评议尚在筹备，邀请码可以提前生成和印制，评议开始实施后方可扫码填写。",
         "en": "This appraisal is still in preparation: codes can be issued and printed now, "
@@ -552,8 +552,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "{campaign} · {unit} · 评议邀请码",
         "en": "{campaign} · {unit} · invitation codes",
     },
-    "invitations.csv.reference": {"zh": "编号", "en": "reference"},
-    "invitations.csv.link": {"zh": "评议链接", "en": "link"},
+    "invitations.csv.reference": {"zh": "编号", "en": "Reference"},
+    "invitations.csv.link": {"zh": "评议链接", "en": "Link"},
     "invitations.batch.done": {
         "zh": "已为{unit}（{code}）生成 {count} 个{kind}邀请码。",
         "en": "{count} invitation codes ({kind}) issued for {unit} ({code}).",
@@ -629,8 +629,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "sampling.campaign": {"zh": "评议活动", "en": "Appraisal"},
     "sampling.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
-    "sampling.status.draft": {"zh": "草稿", "en": "draft"},
-    "sampling.status.fieldwork": {"zh": "调查中", "en": "fieldwork"},
+    "sampling.status.draft": {"zh": "草稿", "en": "Draft"},
+    "sampling.status.fieldwork": {"zh": "调查中", "en": "Fieldwork"},
     "sampling.working": {"zh": "正在处理……", "en": "Working…"},
     "sampling.error.permission": {
         "zh": "您没有管理抽样的权限。",
@@ -678,18 +678,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "{file} ({encoding}): {rows} rows, {stored} stored; skipped {invalid} invalid, "
         "{duplicate} repeated and {dnc} do-not-call numbers.",
     },
-    "sampling.defects.line": {"zh": "行", "en": "Line"},
-    "sampling.defects.column": {"zh": "列", "en": "Column"},
-    "sampling.defects.kind": {"zh": "处理", "en": "Outcome"},
-    "sampling.defects.message": {"zh": "问题", "en": "Problem"},
-    "sampling.defects.more": {
-        "zh": "只显示前 {shown} 个问题，共 {total} 个。",
-        "en": "Showing the first {shown} of {total} defects.",
-    },
-    "sampling.kind.structure": {"zh": "拒绝整个文件", "en": "refuses the file"},
-    "sampling.kind.invalid_phone": {"zh": "跳过：号码无效", "en": "skipped: invalid number"},
-    "sampling.kind.duplicate": {"zh": "跳过：号码重复", "en": "skipped: repeated number"},
-    "sampling.kind.do_not_call": {"zh": "跳过：拒访名单", "en": "skipped: do-not-call list"},
+    "sampling.kind.structure": {"zh": "拒绝整个文件", "en": "Refuses the file"},
+    "sampling.kind.invalid_phone": {"zh": "跳过：号码无效", "en": "Skipped: invalid number"},
+    "sampling.kind.duplicate": {"zh": "跳过：号码重复", "en": "Skipped: repeated number"},
+    "sampling.kind.do_not_call": {"zh": "跳过：拒访名单", "en": "Skipped: do-not-call list"},
     "sampling.dnc.tab": {"zh": "拒访名单", "en": "Do-not-call list"},
     "sampling.dnc.rule": {
         "zh": "含“手机号”列（可选“原因”列）的 CSV 或 XLSX。号码只以密钥散列保存，拒访号码不会被抽中。",
@@ -848,10 +840,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "calls.col.outcome": {"zh": "结果", "en": "Outcome"},
     "calls.col.seconds": {"zh": "时长（秒）", "en": "Seconds"},
     "calls.col.note": {"zh": "备注", "en": "Note"},
-    "calls.kind.callback": {"zh": "预约回访", "en": "callback"},
-    "calls.kind.retry": {"zh": "重拨", "en": "retry"},
-    "calls.kind.new": {"zh": "新样本", "en": "new"},
-    "calls.kind.scheduled": {"zh": "稍后拨打", "en": "later"},
+    "calls.kind.callback": {"zh": "预约回访", "en": "Callback"},
+    "calls.kind.retry": {"zh": "重拨", "en": "Retry"},
+    "calls.kind.new": {"zh": "新样本", "en": "New"},
+    "calls.kind.scheduled": {"zh": "稍后拨打", "en": "Later"},
     "calls.pick": {"zh": "当前样本", "en": "Current case"},
     "calls.pick.option": {"zh": "{case} · {unit} · {kind}", "en": "{case} · {unit} · {kind}"},
     "calls.case.header": {"zh": "样本 {case}：{unit}", "en": "Case {case}: {unit}"},
@@ -868,38 +860,40 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "calls.call.record": {"zh": "录音（须征得同意）", "en": "Record the call (with consent)"},
     "calls.call.button": {"zh": "拨打", "en": "Call"},
     "calls.call.unavailable": {
-        "zh": "一键拨号暂不可用，请用座席电话手工拨打后记录结果。",
-        "en": "Click-to-call is not available; dial by hand and record the outcome.",
+        "zh": "一键拨号暂不可用，请点击“手动拨号”查看号码，用座席电话拨打后记录结果。",
+        "en": "Click-to-call is not available; choose “Dial by hand” to see the number, dial it, "
+        "then record the outcome.",
     },
     "calls.call.started": {
         "zh": "正在接通：您的电话会先响起，接听后系统再拨打受访者。",
         "en": "Connecting: your phone rings first, then the respondent is dialled.",
     },
     "calls.call.manual": {
-        "zh": "未通过本页拨号时，结果记为一次手工拨打。",
-        "en": "Without a call placed from this page, the outcome is recorded as a manual call.",
+        "zh": "结果只能记在一次通话上：请点击“拨打”，或点击“手动拨号”查看号码后用座席电话拨打。",
+        "en": "An outcome goes only on a call: choose “Call”, or “Dial by hand” to see the number and "
+        "dial it from your desk phone.",
     },
     "calls.history.header": {"zh": "以往拨打（{n} 次）", "en": "Earlier calls ({n})"},
     "calls.outcome.header": {"zh": "本次结果", "en": "Outcome of this call"},
     "calls.outcome.disposition": {"zh": "结果代码（AAPOR）", "en": "Disposition (AAPOR)"},
     "calls.outcome.placeholder": {"zh": "请选择", "en": "Choose"},
     "calls.outcome.option": {"zh": "{label}（{kind}）", "en": "{label} ({kind})"},
-    "calls.final": {"zh": "结案", "en": "final"},
-    "calls.temporary": {"zh": "再拨", "en": "retry"},
-    "calls.disposition.1.1": {"zh": "完成", "en": "complete"},
-    "calls.disposition.1.2": {"zh": "部分完成", "en": "partial"},
-    "calls.disposition.2.11": {"zh": "拒访", "en": "refusal"},
-    "calls.disposition.2.12": {"zh": "中途挂断", "en": "break-off"},
-    "calls.disposition.2.21": {"zh": "约定回访", "en": "callback appointment"},
-    "calls.disposition.2.32": {"zh": "身体原因无法受访", "en": "physically or mentally unable"},
-    "calls.disposition.2.33": {"zh": "语言障碍", "en": "language barrier"},
-    "calls.disposition.3.12": {"zh": "占线", "en": "busy"},
-    "calls.disposition.3.13": {"zh": "无人接听", "en": "no answer"},
-    "calls.disposition.3.14": {"zh": "语音信箱 / 答录机", "en": "voicemail / answering machine"},
-    "calls.disposition.3.16": {"zh": "关机 / 无法接通", "en": "switched off / cannot connect"},
-    "calls.disposition.4.31": {"zh": "空号 / 停机", "en": "non-working number"},
-    "calls.disposition.4.41": {"zh": "号码错误（非样本本人）", "en": "wrong number (not the sampled person)"},
-    "calls.disposition.4.70": {"zh": "非目标人群", "en": "not in the target population"},
+    "calls.final": {"zh": "结案", "en": "Final"},
+    "calls.temporary": {"zh": "再拨", "en": "Retry"},
+    "calls.disposition.1.1": {"zh": "完成", "en": "Complete"},
+    "calls.disposition.1.2": {"zh": "部分完成", "en": "Partial"},
+    "calls.disposition.2.11": {"zh": "拒访", "en": "Refusal"},
+    "calls.disposition.2.12": {"zh": "中途挂断", "en": "Break-off"},
+    "calls.disposition.2.21": {"zh": "约定回访", "en": "Callback appointment"},
+    "calls.disposition.2.32": {"zh": "身体原因无法受访", "en": "Physically or mentally unable"},
+    "calls.disposition.2.33": {"zh": "语言障碍", "en": "Language barrier"},
+    "calls.disposition.3.12": {"zh": "占线", "en": "Busy"},
+    "calls.disposition.3.13": {"zh": "无人接听", "en": "No answer"},
+    "calls.disposition.3.14": {"zh": "语音信箱 / 答录机", "en": "Voicemail / answering machine"},
+    "calls.disposition.3.16": {"zh": "关机 / 无法接通", "en": "Switched off / cannot connect"},
+    "calls.disposition.4.31": {"zh": "空号 / 停机", "en": "Non-working number"},
+    "calls.disposition.4.41": {"zh": "号码错误（非样本本人）", "en": "Wrong number (not the sampled person)"},
+    "calls.disposition.4.70": {"zh": "非目标人群", "en": "Not in the target population"},
     "calls.callback.help": {
         "zh": "仅在选择“约定回访”时填写受访者约定的时间（北京时间）。",
         "en": "Only for a callback: the time the respondent named (Beijing time).",
@@ -970,10 +964,6 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "尚无抽样设计：目标完成数为最低有效电话样本数（min_phone）。",
         "en": "No sample design yet: the target is the minimum phone sample (min_phone).",
     },
-    "fieldwork.units.progress": {
-        "zh": "{name}：已完成 {done} / 目标 {target}",
-        "en": "{name}: {done} of {target} completed",
-    },
     "fieldwork.col.unit": {"zh": "单位", "en": "Unit"},
     "fieldwork.col.cases": {"zh": "样本", "en": "Cases"},
     "fieldwork.col.called": {"zh": "已拨打", "en": "Called"},
@@ -1007,7 +997,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "corrected for answers within one interview and Holm-adjusted for the number of callers); an "
         "adjusted p below {alpha} is flagged. A flag asks for listening to recordings, it proves nothing.",
     },
-    "fieldwork.flag.outlier": {"zh": "答案分布异常", "en": "unusual answers"},
+    "fieldwork.flag.outlier": {"zh": "答案分布异常", "en": "Unusual answers"},
     "fieldwork.flag.warning": {
         "zh": "以下访问员的答案分布明显不同于其他访问员，请抽听录音：{callers}",
         "en": "These callers' answers differ clearly from the others'; listen to their recordings: {callers}",
@@ -1025,7 +1015,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "fieldwork.assign.no_open": {"zh": "没有未结案的样本。", "en": "No open cases."},
     "fieldwork.assign.case": {"zh": "样本", "en": "Case"},
     "fieldwork.assign.case_option": {"zh": "{case} · {unit} · {caller}", "en": "{case} · {unit} · {caller}"},
-    "fieldwork.assign.nobody": {"zh": "未分配", "en": "unassigned"},
+    "fieldwork.assign.nobody": {"zh": "未分配", "en": "Unassigned"},
     "fieldwork.assign.caller": {"zh": "分配给", "en": "Assign to"},
     "fieldwork.assign.submit": {"zh": "分配", "en": "Assign"},
     "fieldwork.assign.done": {
@@ -1033,8 +1023,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Case {case} now belongs to {caller}.",
     },
     "fieldwork.bulk.help": {
-        "zh": "批量分配：所选单位中尚未分配的样本轮流分给所选访问员。",
-        "en": "Bulk: the unassigned cases of the chosen units are dealt to the chosen callers in turn.",
+        "zh": "批量分配：所选单位中尚未分配的样本轮流分给所选访问员。一次超过 {page} 个样本时，"
+        "须先确认数量才会分配。",
+        "en": "Bulk: the unassigned cases of the chosen units are dealt to the chosen callers in turn. "
+        "More than {page} cases at once are assigned only after you confirm the count.",
     },
     "fieldwork.bulk.units": {"zh": "单位", "en": "Units"},
     "fieldwork.bulk.callers": {"zh": "访问员", "en": "Callers"},
@@ -1051,8 +1043,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "fieldwork.backcheck.rate": {"zh": "复核比例（%）", "en": "Share checked (%)"},
     "fieldwork.backcheck.seed": {"zh": "随机种子", "en": "Seed"},
     "fieldwork.backcheck.none": {"zh": "还没有完成的访问。", "en": "No completed interviews yet."},
-    "fieldwork.backcheck.confirmed": {"zh": "属实", "en": "confirmed"},
-    "fieldwork.backcheck.not_confirmed": {"zh": "不属实", "en": "not confirmed"},
+    "fieldwork.backcheck.confirmed": {"zh": "属实", "en": "Confirmed"},
+    "fieldwork.backcheck.not_confirmed": {"zh": "不属实", "en": "Not confirmed"},
     "fieldwork.backcheck.case": {"zh": "复核样本", "en": "Case checked"},
     "fieldwork.backcheck.result": {"zh": "复核结果", "en": "Result"},
     "fieldwork.backcheck.note": {
@@ -1140,10 +1132,6 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "indicators.col.unit_code": {"zh": "单位编码", "en": "Unit code"},
     "indicators.col.unit_name": {"zh": "被评议单位", "en": "Unit"},
     "indicators.col.value": {"zh": "数值", "en": "Value"},
-    "indicators.col.file": {"zh": "文件", "en": "File"},
-    "indicators.col.line": {"zh": "行", "en": "Line"},
-    "indicators.col.column": {"zh": "列", "en": "Column"},
-    "indicators.col.message": {"zh": "问题", "en": "Problem"},
     "indicators.col.case": {"zh": "办件编号", "en": "Case number"},
     "indicators.col.promised": {"zh": "承诺办结时间", "en": "Promised by"},
     "indicators.col.completed": {"zh": "实际办结时间", "en": "Completed at"},
@@ -1440,12 +1428,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "scoring.no_campaigns": {"zh": "还没有评议活动。", "en": "There are no campaigns yet."},
     "scoring.campaign": {"zh": "评议活动", "en": "Campaign"},
     "scoring.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
-    "scoring.status.draft": {"zh": "草稿", "en": "draft"},
-    "scoring.status.fieldwork": {"zh": "调查中", "en": "fieldwork"},
-    "scoring.status.scoring": {"zh": "计分中", "en": "scoring"},
-    "scoring.status.review": {"zh": "审核中", "en": "review"},
-    "scoring.status.published": {"zh": "公示中", "en": "published (notice period)"},
-    "scoring.status.final": {"zh": "已定案", "en": "final"},
+    "scoring.status.draft": {"zh": "草稿", "en": "Draft"},
+    "scoring.status.fieldwork": {"zh": "调查中", "en": "Fieldwork"},
+    "scoring.status.scoring": {"zh": "计分中", "en": "Scoring"},
+    "scoring.status.review": {"zh": "审核中", "en": "Review"},
+    "scoring.status.published": {"zh": "公示中", "en": "Published (notice period)"},
+    "scoring.status.final": {"zh": "已定案", "en": "Final"},
     "scoring.error.denied": {"zh": "您没有执行此操作的权限。", "en": "You may not do this."},
     "scoring.error.frozen": {
         "zh": "结果已发布，输入数据不能再更改。",
@@ -1499,11 +1487,11 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "scoring.reason.not_runnable": {
         "zh": "评议活动处于“{status}”状态：只有调查中或计分中才能计分。",
-        "en": "The campaign is {status}: scoring runs during fieldwork or scoring only.",
+        "en": "The campaign's status is “{status}”: scoring runs during fieldwork or scoring only.",
     },
     "scoring.reason.wrong_status": {
         "zh": "评议活动处于“{status}”状态，此步骤需要“{needed}”状态。",
-        "en": "The campaign is {status}; this step needs {needed}.",
+        "en": "The campaign's status is “{status}”; this step needs “{needed}”.",
     },
     "scoring.lifecycle.header": {"zh": "流程与发布", "en": "Lifecycle and publishing"},
     "scoring.lifecycle.status": {"zh": "状态", "en": "Status"},
@@ -1536,19 +1524,16 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Close fieldwork of {code} and start scoring?",
     },
     "scoring.confirm.reopen_fieldwork": {
-        "zh": "确定重新开放 {code} 的调查吗？待批准的发布申请将撤销，之后须重新计分。",
-        "en": (
-            "Reopen fieldwork of {code}? A pending publication request lapses and the "
-            "campaign must be scored again."
-        ),
+        "zh": "确定重新开放 {code} 的调查吗？之后须重新计分。",
+        "en": "Reopen fieldwork of {code}? The campaign must then be scored again.",
     },
     "scoring.confirm.start_review": {
         "zh": "确定以最新计分结果进入审核吗？",
         "en": "Start the review of {code} with its latest scoring run?",
     },
     "scoring.confirm.return_to_scoring": {
-        "zh": "确定把 {code} 退回计分吗？待批准的发布申请将撤销。",
-        "en": "Return {code} to scoring? A pending publication request lapses.",
+        "zh": "确定把 {code} 退回计分吗？",
+        "en": "Return {code} to scoring?",
     },
     "scoring.confirm.request_publication": {
         "zh": "确定提请发布 {code} 的最新计分结果吗？须由另一名管理员批准。",
@@ -1609,7 +1594,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "scoring.run.not_now": {
         "zh": "评议活动处于“{status}”状态：只有调查中或计分中才能计分。",
-        "en": "The campaign is {status}: scoring runs during fieldwork or scoring only.",
+        "en": "The campaign's status is “{status}”: scoring runs during fieldwork or scoring only.",
     },
     "scoring.no_runs": {"zh": "还没有计分记录。", "en": "The campaign has not been scored yet."},
     "scoring.run.choose": {"zh": "计分记录", "en": "Scoring run"},
@@ -1646,7 +1631,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
             "Consider extending fieldwork before naming them."
         ),
     },
-    "scoring.not_robust": {"zh": "证据不足，建议补充调查", "en": "not robust: consider more fieldwork"},
+    "scoring.not_robust": {"zh": "证据不足，建议补充调查", "en": "Not robust: consider more fieldwork"},
     "scoring.col.group": {"zh": "序列", "en": "Group"},
     "scoring.col.rank": {"zh": "排名", "en": "Rank"},
     "scoring.col.unit": {"zh": "单位", "en": "Unit"},
@@ -1671,9 +1656,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "scoring.col.reason": {"zh": "原因", "en": "Reason"},
     "scoring.col.missing": {"zh": "还缺的调查", "en": "Fieldwork missing"},
     "scoring.cards.header": {"zh": "红黄牌（{n}）", "en": "Red and yellow cards ({n})"},
-    "scoring.cards.veto": {"zh": "一票否决", "en": "vetoed"},
-    "scoring.cards.consecutive": {"zh": "连续两年不满意", "en": "unsatisfactory two years running"},
-    "scoring.cards.worst": {"zh": "列入十差", "en": "in the worst list"},
+    "scoring.cards.veto": {"zh": "一票否决", "en": "Vetoed"},
+    "scoring.cards.consecutive": {"zh": "连续两年不满意", "en": "Unsatisfactory two years running"},
+    "scoring.cards.worst": {"zh": "列入十差", "en": "In the worst list"},
     "scoring.consecutive.header": {
         "zh": "连续不满意单位（{n}）",
         "en": "Consecutive unsatisfactory units ({n})",
@@ -1690,20 +1675,20 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         ),
     },
     "scoring.ineligible.none": {"zh": "所有单位都参与排名。", "en": "Every unit is ranked."},
-    "scoring.reason_code.few_survey": {"zh": "问卷不足", "en": "too few survey answers"},
-    "scoring.reason_code.few_phone": {"zh": "电话访问不足", "en": "too few phone interviews"},
-    "scoring.reason_code.no_bigdata": {"zh": "缺大数据指标", "en": "big-data indicators missing"},
+    "scoring.reason_code.few_survey": {"zh": "问卷不足", "en": "Too few survey answers"},
+    "scoring.reason_code.few_phone": {"zh": "电话访问不足", "en": "Too few phone interviews"},
+    "scoring.reason_code.no_bigdata": {"zh": "缺大数据指标", "en": "Big-data indicators missing"},
     "scoring.missing.survey": {
         "zh": "问卷 {have} 份，需 {need} 份",
-        "en": "survey answers {have} of {need} needed",
+        "en": "Survey answers {have} of {need} needed",
     },
     "scoring.missing.phone": {
         "zh": "电话成功访问 {have} 个，需 {need} 个",
-        "en": "phone completes {have} of {need}",
+        "en": "Phone completes {have} of {need}",
     },
     "scoring.missing.bigdata": {
         "zh": "大数据指标不足一半权重",
-        "en": "big-data indicators cover less than half their weight",
+        "en": "Big-data indicators cover less than half their weight",
     },
     "scoring.list_sep": {"zh": "；", "en": "; "},
     "scoring.chart.group": {"zh": "序列", "en": "Group"},
@@ -1714,7 +1699,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "scoring.funnel.target": {"zh": "序列均值", "en": "Group mean"},
     "scoring.funnel.limit95": {"zh": "95% 控制限", "en": "95% limits"},
     "scoring.funnel.limit998": {"zh": "99.8% 控制限", "en": "99.8% limits"},
-    "scoring.funnel.other": {"zh": "其他", "en": "other"},
+    "scoring.funnel.other": {"zh": "其他", "en": "Other"},
     "scoring.funnel.help": {
         "zh": (
             "控制限 = 序列均值 ± z·σ/√n（z = 1.96 和 3.09），均值 {target:.1f}，单份问卷离散程度 "
@@ -1763,7 +1748,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "scoring.sens.stable_best": {"zh": "稳定的十佳（{n}）", "en": "Stable best ({n})"},
     "scoring.sens.stable_worst": {"zh": "稳定的十差（{n}）", "en": "Stable worst ({n})"},
     "scoring.sens.setting": {"zh": "{component} {delta} 个百分点", "en": "{component} {delta} points"},
-    "scoring.sens.stable": {"zh": "稳定", "en": "stable"},
+    "scoring.sens.stable": {"zh": "稳定", "en": "Stable"},
     "scoring.sens.col.setting": {"zh": "设置", "en": "Setting"},
     "scoring.sens.col.weights": {"zh": "权重", "en": "Weights"},
     "scoring.sens.col.entered_best": {"zh": "进入十佳", "en": "Entered best"},
@@ -1774,9 +1759,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "scoring.sens.col.best": {"zh": "在十佳的设置数", "en": "Settings on best"},
     "scoring.sens.col.worst": {"zh": "在十差的设置数", "en": "Settings on worst"},
     "scoring.sens.col.stable": {"zh": "稳定性", "en": "Stability"},
-    "scoring.component.survey": {"zh": "问卷", "en": "survey"},
-    "scoring.component.phone": {"zh": "电话", "en": "phone"},
-    "scoring.component.bigdata": {"zh": "大数据", "en": "big data"},
+    "scoring.component.survey": {"zh": "问卷", "en": "Survey"},
+    "scoring.component.phone": {"zh": "电话", "en": "Phone"},
+    "scoring.component.bigdata": {"zh": "大数据", "en": "Big data"},
     # Appeals, cards and rectification (app_pages/appeals.py, app_pages/rectification.py)
     # @@appeals-messages@@
     "appeals.title": {"zh": "申诉", "en": "Appeals"},
@@ -1947,19 +1932,19 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "cards.col.reasons": {"zh": "亮牌原因", "en": "Reasons"},
     "cards.col.head": {"zh": "建议免职", "en": "Head removal"},
     "cards.col.items": {"zh": "未完成整改事项", "en": "Open ledger items"},
-    "cards.color.red": {"zh": "红牌", "en": "red"},
-    "cards.color.yellow": {"zh": "黄牌", "en": "yellow"},
-    "cards.status.issued": {"zh": "已亮牌", "en": "issued"},
-    "cards.status.plan": {"zh": "已报整改方案", "en": "plan submitted"},
-    "cards.status.check": {"zh": "已回头看", "en": "checked"},
-    "cards.status.lifted": {"zh": "已销牌", "en": "lifted"},
-    "cards.status.escalated": {"zh": "已升级", "en": "escalated"},
-    "cards.reason.worst_list": {"zh": "列入十差", "en": "on the ten-worst list"},
-    "cards.reason.veto": {"zh": "一票否决", "en": "veto"},
-    "cards.reason.consecutive": {"zh": "连续两年不满意", "en": "unsatisfactory two years running"},
-    "cards.reason.below_red_line": {"zh": "低于红牌分数线", "en": "below the red-card line"},
-    "cards.reason.carded_again": {"zh": "上年已亮牌", "en": "carded the year before"},
-    "cards.yes": {"zh": "是", "en": "yes"},
+    "cards.color.red": {"zh": "红牌", "en": "Red"},
+    "cards.color.yellow": {"zh": "黄牌", "en": "Yellow"},
+    "cards.status.issued": {"zh": "已亮牌", "en": "Issued"},
+    "cards.status.plan": {"zh": "已报整改方案", "en": "Plan submitted"},
+    "cards.status.check": {"zh": "已回头看", "en": "Checked"},
+    "cards.status.lifted": {"zh": "已销牌", "en": "Lifted"},
+    "cards.status.escalated": {"zh": "已升级", "en": "Escalated"},
+    "cards.reason.worst_list": {"zh": "列入十差", "en": "On the ten-worst list"},
+    "cards.reason.veto": {"zh": "一票否决", "en": "Veto"},
+    "cards.reason.consecutive": {"zh": "连续两年不满意", "en": "Unsatisfactory two years running"},
+    "cards.reason.below_red_line": {"zh": "低于红牌分数线", "en": "Below the red-card line"},
+    "cards.reason.carded_again": {"zh": "上年已亮牌", "en": "Carded the year before"},
+    "cards.yes": {"zh": "是", "en": "Yes"},
     "cards.choose": {"zh": "选择亮牌单位", "en": "Choose a card"},
     "cards.head_removal": {
         "zh": "建议对该单位主要负责人就地免职。",
@@ -2024,16 +2009,16 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "rectification.filter.all": {"zh": "全部", "en": "All"},
     "rectification.filter.overdue": {"zh": "只看逾期", "en": "Overdue only"},
     "rectification.empty": {"zh": "没有符合条件的整改事项。", "en": "No ledger items to show."},
-    "rectification.source.survey": {"zh": "问卷", "en": "survey"},
-    "rectification.source.call": {"zh": "电话抽访", "en": "calls"},
-    "rectification.source.appeal": {"zh": "申诉", "en": "appeal"},
-    "rectification.source.card": {"zh": "亮牌", "en": "card"},
-    "rectification.status.open": {"zh": "未开始", "en": "open"},
-    "rectification.status.in_progress": {"zh": "整改中", "en": "in progress"},
-    "rectification.status.done": {"zh": "已完成", "en": "done"},
+    "rectification.source.survey": {"zh": "问卷", "en": "Survey"},
+    "rectification.source.call": {"zh": "电话抽访", "en": "Calls"},
+    "rectification.source.appeal": {"zh": "申诉", "en": "Appeal"},
+    "rectification.source.card": {"zh": "亮牌", "en": "Card"},
+    "rectification.status.open": {"zh": "未开始", "en": "Open"},
+    "rectification.status.in_progress": {"zh": "整改中", "en": "In progress"},
+    "rectification.status.done": {"zh": "已完成", "en": "Done"},
     # stored by data imported before overdue was computed
-    "rectification.status.overdue": {"zh": "逾期", "en": "overdue"},
-    "rectification.overdue": {"zh": "逾期", "en": "overdue"},
+    "rectification.status.overdue": {"zh": "逾期", "en": "Overdue"},
+    "rectification.overdue": {"zh": "逾期", "en": "Overdue"},
     "rectification.col.id": {"zh": "编号", "en": "No."},
     "rectification.col.unit": {"zh": "责任单位", "en": "Unit"},
     "rectification.col.source": {"zh": "来源", "en": "Source"},
@@ -2096,12 +2081,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "review.campaign": {"zh": "评议活动", "en": "Appraisal"},
     "review.campaign_option": {"zh": "{name}（{code}，{status}）", "en": "{name} ({code}, {status})"},
-    "review.campaign_status.draft": {"zh": "筹备中", "en": "draft"},
-    "review.campaign_status.fieldwork": {"zh": "调查中", "en": "fieldwork"},
-    "review.campaign_status.scoring": {"zh": "计分中", "en": "scoring"},
-    "review.campaign_status.review": {"zh": "审核中", "en": "under review"},
-    "review.campaign_status.published": {"zh": "公示中", "en": "published"},
-    "review.campaign_status.final": {"zh": "已定稿", "en": "final"},
+    "review.campaign_status.draft": {"zh": "筹备中", "en": "Draft"},
+    "review.campaign_status.fieldwork": {"zh": "调查中", "en": "Fieldwork"},
+    "review.campaign_status.scoring": {"zh": "计分中", "en": "Scoring"},
+    "review.campaign_status.review": {"zh": "审核中", "en": "Under review"},
+    "review.campaign_status.published": {"zh": "公示中", "en": "Published"},
+    "review.campaign_status.final": {"zh": "已定稿", "en": "Final"},
     "review.check.header": {"zh": "质量检查", "en": "Quality check"},
     "review.check.help": {
         "zh": (
@@ -2176,14 +2161,14 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "review.channel.wechat": {"zh": "微信", "en": "WeChat"},
     "review.channel.sms": {"zh": "短信", "en": "SMS"},
-    "review.channel.web": {"zh": "网页", "en": "web"},
-    "review.channel.kiosk": {"zh": "现场终端", "en": "kiosk"},
-    "review.channel.paper": {"zh": "纸质问卷", "en": "paper"},
-    "review.channel.phone": {"zh": "电话", "en": "phone"},
-    "review.decision.pending": {"zh": "待复核", "en": "waiting"},
-    "review.decision.accepted": {"zh": "认定有效", "en": "accepted"},
-    "review.decision.rejected": {"zh": "不予采信", "en": "rejected"},
-    "review.decision.flagged": {"zh": "有标记未隔离", "en": "flagged, counted"},
+    "review.channel.web": {"zh": "网页", "en": "Web"},
+    "review.channel.kiosk": {"zh": "现场终端", "en": "Kiosk"},
+    "review.channel.paper": {"zh": "纸质问卷", "en": "Paper"},
+    "review.channel.phone": {"zh": "电话", "en": "Phone"},
+    "review.decision.pending": {"zh": "待复核", "en": "Waiting"},
+    "review.decision.accepted": {"zh": "认定有效", "en": "Accepted"},
+    "review.decision.rejected": {"zh": "不予采信", "en": "Rejected"},
+    "review.decision.flagged": {"zh": "有标记未隔离", "en": "Flagged, counted"},
     "review.tab.pending": {"zh": "待复核（{n}）", "en": "Waiting ({n})"},
     "review.tab.decided": {"zh": "已复核（{n}）", "en": "Decided ({n})"},
     "review.tab.compare": {"zh": "隔离问卷对得分的影响", "en": "Scores with and without held-back responses"},
@@ -2251,7 +2236,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "review.decide.reason": {"zh": "复核理由（必填）", "en": "Reason (required)"},
     "review.decide.reason_placeholder": {
         "zh": "例如：经电话回访，确认为本人真实评价",
-        "en": "e.g. confirmed by a call back as the respondent's own answers",
+        "en": "E.g. confirmed by a call back as the respondent's own answers",
     },
     "review.decide.accept": {"zh": "认定有效（{n} 份）", "en": "Accept ({n})"},
     "review.decide.reject": {"zh": "不予采信（{n} 份）", "en": "Reject ({n})"},
@@ -2336,10 +2321,289 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     # --- hardening (bundles): keys of this area go directly below this line ---
     # --- hardening (auth): keys of this area go directly below this line ---
+    "login.throttled.title": {"zh": "登录尝试过多", "en": "Too many sign-in attempts"},
+    "login.throttled.wait": {
+        "zh": "登录失败次数较多，请 {seconds} 秒后再试。",
+        "en": "Several sign-ins have failed. Please wait {seconds} seconds and try again.",
+    },
+    "login.throttled.locked": {
+        "zh": "登录失败次数过多，已暂时锁定。请 {minutes} 分钟后再试，或请管理员解锁。",
+        "en": "Too many sign-ins have failed, so signing in is locked for now. "
+        "Try again in {minutes} minutes, or ask an administrator to unlock it.",
+    },
+    "login.throttled.back": {"zh": "返回登录页", "en": "Back to sign-in"},
+    "nav.accounts": {"zh": "登录锁定", "en": "Sign-in locks"},
+    "accounts.title": {"zh": "登录锁定", "en": "Sign-in locks"},
+    "accounts.intro": {
+        "zh": "多次登录失败的账号和网络地址会被暂时锁定，{minutes} 分钟后自动解除。"
+        "确认是本人操作后，可在此提前解锁；解锁记入留痕。",
+        "en": "Accounts and network addresses with many failed sign-ins are locked for {minutes} minutes. "
+        "Once you know it was the person themselves, you can unlock them here; unlocking is recorded "
+        "in the audit trail.",
+    },
+    "accounts.none": {
+        "zh": "目前没有被锁定的账号或网络地址。",
+        "en": "No account or network address is locked.",
+    },
+    "accounts.section.accounts": {"zh": "被锁定的账号", "en": "Locked accounts"},
+    "accounts.section.networks": {"zh": "被锁定的网络地址", "en": "Locked network addresses"},
+    "accounts.col.username": {"zh": "用户名", "en": "Username"},
+    "accounts.col.name": {"zh": "姓名", "en": "Name"},
+    "accounts.col.address": {"zh": "网络地址", "en": "Network address"},
+    "accounts.col.failures": {"zh": "失败次数", "en": "Failed sign-ins"},
+    "accounts.col.until": {"zh": "锁定至（北京时间）", "en": "Locked until (Beijing time)"},
+    "accounts.unlock_account": {"zh": "解锁账号 {username}", "en": "Unlock account {username}"},
+    "accounts.unlock_network": {"zh": "解锁网络地址 {address}", "en": "Unlock network address {address}"},
+    "accounts.unlocked": {"zh": "已解锁：{name}", "en": "Unlocked: {name}"},
+    "accounts.error": {"zh": "操作未完成：{detail}", "en": "Not done: {detail}"},
     # --- hardening (webhooks): keys of this area go directly below this line ---
     # --- hardening (survey): keys of this area go directly below this line ---
+    "error.unexpected": {
+        "zh": "抱歉，系统出现意外错误，请稍后再试。如需帮助，请向评议办公室提供错误编号 {ref}。",
+        "en": (
+            "Sorry, something went wrong. Please try again later. "
+            "If you need help, give the appraisal office this reference: {ref}."
+        ),
+    },
+    "survey.comment.limit": {
+        "zh": "最多 {limit} 字，超出部分不会保存。",
+        "en": "At most {limit} characters; anything longer is cut.",
+    },
+    "survey.comment.cut": {
+        "zh": (
+            "您的意见建议超过 {limit} 字，只保留了前 {limit} 字，后面的 {cut} 字未保留。"
+            "如需修改，请点“返回修改”。"
+        ),
+        "en": (
+            "Your comment was longer than {limit} characters: the first {limit} are kept and "
+            "the last {cut} were cut. To change it, choose 'Go back and change'."
+        ),
+    },
+    "survey.refused.comment_too_long": {
+        "zh": "意见建议最多 {limit} 字，请删减后再提交。",
+        "en": "Comments may be at most {limit} characters long; please shorten yours and send it again.",
+    },
+    "survey.verify.code_too_long": {
+        "zh": "请只输入短信中的数字验证码。",
+        "en": "Please enter only the digits of the code from the SMS.",
+    },
     # --- hardening (staff-ui): keys of this area go directly below this line ---
+    # ui/widgets.py: words Streamlit would otherwise say in English
+    "widgets.choose": {"zh": "请选择", "en": "Choose"},
+    "widgets.upload.browse": {"zh": "选择文件", "en": "Choose a file"},
+    # Scoring page: said only when a publication request is waiting
+    "scoring.confirm.request_lapses": {
+        "zh": "待批准的发布申请将撤销。",
+        "en": "The publication request waiting for approval lapses.",
+    },
+    "scoring.lifecycle.own_request": {
+        "zh": "您提请的发布须由另一名管理员批准。",
+        "en": "You requested this publication: another admin must approve it.",
+    },
+    # The ranking XLSX (ui/labels.py): sheet, column and row titles in the reader's language
+    "results.xlsx.about": {"zh": "说明", "en": "About"},
+    "results.xlsx.about.campaign": {"zh": "评议代码", "en": "Campaign"},
+    "results.xlsx.about.name": {"zh": "评议名称", "en": "Name"},
+    "results.xlsx.about.year": {"zh": "年度", "en": "Year"},
+    "results.xlsx.about.status": {"zh": "状态", "en": "Status"},
+    "results.xlsx.about.published_at": {"zh": "发布时间（北京时间）", "en": "Published (Beijing time)"},
+    "results.xlsx.about.snapshot_sha256": {"zh": "结果快照 SHA-256", "en": "Results snapshot SHA-256"},
+    "results.xlsx.about.bundle_sha256": {"zh": "评议数据包 SHA-256", "en": "Bundle SHA-256"},
+    "results.xlsx.about.input_sha256": {"zh": "计分输入 SHA-256", "en": "Scoring input SHA-256"},
+    "results.xlsx.about.method_version": {"zh": "计分方法版本", "en": "Method version"},
+    "results.xlsx.group": {"zh": "序列", "en": "Group"},
+    "results.xlsx.rank": {"zh": "序列排名", "en": "Rank"},
+    "results.xlsx.unit_id": {"zh": "单位代码", "en": "Unit code"},
+    "results.xlsx.name": {"zh": "单位名称", "en": "Unit"},
+    "results.xlsx.final_score": {"zh": "综合得分", "en": "Final score"},
+    "results.xlsx.final_ci_low": {"zh": "得分 95% 区间下限", "en": "Score, 95% interval low"},
+    "results.xlsx.final_ci_high": {"zh": "得分 95% 区间上限", "en": "Score, 95% interval high"},
+    "results.xlsx.rank_ci_low": {"zh": "名次 95% 区间上沿", "en": "Rank, 95% interval best"},
+    "results.xlsx.rank_ci_high": {"zh": "名次 95% 区间下沿", "en": "Rank, 95% interval worst"},
+    "results.xlsx.survey_score": {"zh": "问卷评议得分", "en": "Survey score"},
+    "results.xlsx.phone_score": {"zh": "电话抽访得分", "en": "Phone score"},
+    "results.xlsx.bigdata_score": {"zh": "大数据指标得分", "en": "Indicator score"},
+    "results.xlsx.grade": {"zh": "等次", "en": "Grade"},
+    "results.xlsx.list": {"zh": "十佳/十差", "en": "Best/worst list"},
+    "results.xlsx.card": {"zh": "亮牌", "en": "Card"},
+    "results.xlsx.p_worst": {"zh": "进入十差的概率", "en": "Probability of the worst list"},
+    "results.xlsx.ineligible_reason": {"zh": "不参加排名的原因", "en": "Why not ranked"},
     # --- hardening (fieldwork): keys of this area go directly below this line ---
+    # Defects of uploaded files, one wording per kind (services/defects.py, ui/defects.py)
+    "defects.file": {"zh": "文件", "en": "File"},
+    "defects.line": {"zh": "行", "en": "Line"},
+    "defects.column": {"zh": "列", "en": "Column"},
+    "defects.kind": {"zh": "处理", "en": "Outcome"},
+    "defects.message": {"zh": "问题", "en": "Problem"},
+    "defects.more": {
+        "zh": "只显示前 {shown} 个问题，共 {total} 个。",
+        "en": "Showing the first {shown} of {total} defects.",
+    },
+    "import.defect.empty": {"zh": "文件是空的。", "en": "The file is empty."},
+    "import.defect.too_large": {
+        "zh": "文件超过 {mb} MB，请拆分后分别导入。",
+        "en": "The file is larger than {mb} MB; split it.",
+    },
+    "import.defect.not_xlsx": {
+        "zh": "无法作为 Excel 工作簿（.xlsx）读取，请重新另存为 .xlsx 或 CSV 文件。",
+        "en": "Cannot be read as an Excel workbook (.xlsx); save it again as .xlsx or as CSV.",
+    },
+    "import.defect.not_text": {
+        "zh": "文件既不是 UTF-8 也不是 GBK/GB18030 编码的文本，请另存为 UTF-8 编码的 CSV 文件。",
+        "en": "The file is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8.",
+    },
+    "import.defect.not_csv": {
+        "zh": "无法按 CSV 格式读取（{detail}），请检查引号和分隔符，或另存为 .xlsx 文件。",
+        "en": "Cannot be read as CSV ({detail}); check quotes and separators, or save it as .xlsx.",
+    },
+    "import.defect.no_header": {"zh": "文件没有表头行。", "en": "The file has no header row."},
+    "import.defect.column_twice": {
+        "zh": "表头中“{name}”列出现了两次。",
+        "en": "Column “{name}” appears twice in the header.",
+    },
+    "import.defect.field_twice": {
+        "zh": "有两列都表示“{name}”（{first}、{second}），请只保留一列。",
+        "en": "Two columns hold “{name}” ({first}, {second}); keep one.",
+    },
+    "import.defect.column_missing": {
+        "zh": "缺少必需的“{name}”列（可用的列名：{accepted}）。",
+        "en": "The required column “{name}” is missing (accepted headers: {accepted}).",
+    },
+    "import.defect.too_many_rows": {
+        "zh": "文件有 {rows} 行，一次最多导入 {max} 行，请拆分。",
+        "en": "The file has {rows} rows; at most {max} are accepted at once, split it.",
+    },
+    "import.defect.field_count": {
+        "zh": "该行有 {actual} 个字段，表头有 {expected} 个。",
+        "en": "The line has {actual} fields, the header has {expected}.",
+    },
+    "import.defect.no_rows": {"zh": "文件只有表头，没有数据行。", "en": "The file has no data rows."},
+    "import.defect.too_long": {"zh": "超过 {max} 个字符。", "en": "Longer than {max} characters."},
+    "import.defect.formula_like": {
+        "zh": "“{value}”不能以 =、+、-、@、制表符或回车开头（电子表格会把它当作公式）。",
+        "en": "“{value}” must not begin with =, +, -, @, a tab or a carriage return "
+        "(a spreadsheet would take it for a formula).",
+    },
+    "import.defect.unit_missing": {"zh": "缺少单位。", "en": "The unit is missing."},
+    "import.defect.unit_unknown": {
+        "zh": "单位“{unit}”不是评议活动 {campaign} 的被评议单位。",
+        "en": "Unit “{unit}” is not appraised in campaign {campaign}.",
+    },
+    "import.defect.unit_ambiguous": {
+        "zh": "单位名称“{unit}”在本活动中不唯一，请改用单位编码（unit_id）。",
+        "en": "Unit name “{unit}” is ambiguous here: use unit_id.",
+    },
+    "import.defect.group_unknown": {
+        "zh": "未知的评议主体“{group}”（本活动的评议主体：{known}）。",
+        "en": "Unknown respondent group “{group}” (campaign groups: {known}).",
+    },
+    "import.defect.not_a_date": {
+        "zh": "不是日期，请写成 YYYY-MM-DD（如 2025-03-01）。",
+        "en": "Not a date; write it as YYYY-MM-DD.",
+    },
+    "import.defect.phone_missing": {"zh": "缺少手机号码。", "en": "No phone number given."},
+    "import.defect.phone_invalid": {
+        "zh": "不是可拨打的中国大陆手机号码（应为 13–19 开头的 11 位数字；不接受座机和境外号码）。",
+        "en": "Not a mainland China mobile number: {detail}.",
+    },
+    "import.defect.phone_twice": {
+        "zh": "单位 {unit} 的同一号码已在第 {first} 行出现。",
+        "en": "The same number for unit {unit} is on line {first}.",
+    },
+    "import.defect.phone_in_frame": {
+        "zh": "该号码已在单位 {unit} 的抽样框“{frame}”中。",
+        "en": "The number is already in frame “{frame}” for unit {unit}.",
+    },
+    "import.defect.phone_do_not_call": {
+        "zh": "该号码在拒访名单上。",
+        "en": "The number is on the do-not-call list.",
+    },
+    "import.defect.indicator_missing": {"zh": "缺少指标。", "en": "The indicator is missing."},
+    "import.defect.indicator_unknown": {
+        "zh": "指标“{code}”不是评议活动 {campaign} 定义的指标。",
+        "en": "Indicator “{code}” is not defined in campaign {campaign}.",
+    },
+    "import.defect.not_a_number": {
+        "zh": "“{value}”不是有效的数值。",
+        "en": "“{value}” is not a finite number.",
+    },
+    "import.defect.value_twice": {
+        "zh": "单位“{unit}”的指标 {indicator} 已在第 {first} 行有数值。",
+        "en": "Unit “{unit}” already has a value of {indicator} on line {first}.",
+    },
+    "import.defect.not_a_time": {
+        "zh": "“{value}”不是日期时间（如 2025-03-01 09:00）。",
+        "en": "“{value}” is not a date and time (such as 2025-03-01 09:00).",
+    },
+    "import.defect.case_number": {
+        "zh": "办件编号应为 1 到 {max} 个字符。",
+        "en": "Give a case number of 1 to {max} characters.",
+    },
+    "import.defect.case_twice": {
+        "zh": "办件“{case}”重复出现（第 {first} 行）。",
+        "en": "Case “{case}” appears twice (line {first}).",
+    },
+    "import.defect.case_in_time": {
+        "zh": "办件“{case}”按时办结，不属于超时办件。",
+        "en": "Case “{case}” was completed in time: it is not overdue.",
+    },
+    "import.defect.case_changed": {
+        "zh": "办件“{case}”以前导入时的单位或时间与本次不同。",
+        "en": "Case “{case}” was imported before with another unit or other times.",
+    },
+    "import.defect.other": {"zh": "文件无法读取：{detail}", "en": "The file cannot be read: {detail}"},
+    # Fieldwork dashboard: actions first, one searchable table, completes per day (app_pages/fieldwork.py)
+    "fieldwork.bulk.all_units": {"zh": "全部单位（{n} 个）", "en": "All units ({n})"},
+    "fieldwork.bulk.units.placeholder": {"zh": "选择单位", "en": "Choose units"},
+    "fieldwork.bulk.callers.placeholder": {"zh": "选择访问员", "en": "Choose callers"},
+    "fieldwork.bulk.confirm": {
+        "zh": "此次将分配 {n} 个样本给 {callers} 位访问员，超过一页的数量。"
+        "确认后才会分配；目前尚未分配任何样本。",
+        "en": "This deals {n} cases to {callers} callers, more than a page. Nothing is assigned until you "
+        "confirm.",
+    },
+    "fieldwork.bulk.confirm_button": {"zh": "确认分配 {n} 个样本", "en": "Assign {n} cases"},
+    "fieldwork.bulk.cancel": {"zh": "取消", "en": "Cancel"},
+    "fieldwork.units.search": {"zh": "搜索单位", "en": "Search units"},
+    "fieldwork.units.search.placeholder": {
+        "zh": "输入单位名称或编码的一部分",
+        "en": "Part of a unit's name or code",
+    },
+    "fieldwork.units.shown": {
+        "zh": "显示 {shown} 个单位，共 {total} 个；点击列名排序。",
+        "en": "Showing {shown} of {total} units; click a column header to sort.",
+    },
+    "fieldwork.col.code": {"zh": "编码", "en": "Code"},
+    "fieldwork.col.progress": {"zh": "进度", "en": "Progress"},
+    "fieldwork.col.progress.help": {
+        "zh": "已完成访问数占目标完成数的比例",
+        "en": "Completed interviews as a share of the target",
+    },
+    "fieldwork.daily.header": {
+        "zh": "每日完成访问（北京时间，按访问员）",
+        "en": "Completed interviews per day (Beijing time) and caller",
+    },
+    "fieldwork.daily.none": {"zh": "还没有完成的访问。", "en": "No completed interviews yet."},
+    "fieldwork.daily.day": {"zh": "日期", "en": "Day"},
+    "fieldwork.daily.caller": {"zh": "访问员", "en": "Caller"},
+    "fieldwork.daily.completes": {"zh": "完成访问", "en": "Completes"},
+    # Manual dialling on the caller workstation (app_pages/calls.py)
+    "calls.manual.button": {"zh": "手动拨号", "en": "Dial by hand"},
+    "calls.manual.number": {
+        "zh": "请用座席电话拨打 {number}。号码只向您显示、只用于本样本，本次查看已记入审计日志；"
+        "通话结束后在下方记录结果。",
+        "en": "Dial {number} from your desk phone. The number is shown only to you and only for this "
+        "case, and this reveal is in the audit trail; record the outcome below after the call.",
+    },
+    "calls.manual.open": {
+        "zh": "本样本有一次手动拨号尚未记录结果；需要再次查看号码请点击“手动拨号”。",
+        "en": "A manual dial of this case awaits its outcome; choose “Dial by hand” to see the number again.",
+    },
+    "calls.error.no_call": {
+        "zh": "本样本没有通话记录，不能记录结果：请先点击“拨打”或“手动拨号”。",
+        "en": "This case has no call on record, so no outcome can be recorded: choose “Call” or "
+        "“Dial by hand” first.",
+    },
     # --- hardening (demo): keys of this area go directly below this line ---
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.messages import DEFAULT_LANG, LANGS, Lang, t
+from ui.widgets import chrome_style
 
 LANG_KEY = "lang"
 
@@ -30,6 +31,7 @@ def page_setup() -> Lang:
         st.session_state[LANG_KEY] = from_url if from_url in LANGS else DEFAULT_LANG
     lang = current_lang()
     st.set_page_config(page_title=t("app.title", lang), page_icon="🏅", layout="wide")
+    chrome_style(lang)
     st.sidebar.radio(
         t("app.language", lang),
         options=LANGS,

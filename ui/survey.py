@@ -12,6 +12,7 @@ from db.crypto import mask_phone
 from services.errors import DuplicateResponse, ServiceError
 from services.invitations import CampaignClosed, InvitationUsed, UnknownInvitation
 from services.questionnaire import CampaignNotOpen
+from services.responses import CommentTooLong
 from survey.verification import (
     CodeExpired,
     CodeWrong,
@@ -34,8 +35,8 @@ SMS_LOCALES: Final = {"zh": "zh-CN", "en": "en"}
 
 @st.cache_resource
 def phone_verification() -> PhoneVerification:
-    """One verification for the whole process: codes, attempt counters and rate limits are
-    shared by every browser session (a per-session object would let a new tab reset them)."""
+    """One verification object for the process; its codes, attempt counters and rate limits
+    live in the database, shared by every browser session and every app process."""
     try:
         verifier = make_verifier()
     except ValueError as exc:
@@ -97,6 +98,8 @@ def refusal_text(exc: Exception, lang: str) -> str:
         return t("survey.refused.closed", lang)
     if isinstance(exc, DuplicateResponse):
         return t("survey.refused.duplicate", lang)
+    if isinstance(exc, CommentTooLong):
+        return t("survey.refused.comment_too_long", lang, limit=exc.limit)
     if isinstance(exc, ServiceError):
         return t("survey.refused.other", lang)
     raise TypeError(f"not a refusal: {exc!r}")

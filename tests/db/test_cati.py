@@ -8,7 +8,8 @@ shared with the fieldwork-day and page tests.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from db.models import (
     Caller,
     Campaign,
     CampaignStatus,
+    DoNotCall,
     FrameEntry,
     Item,
     PhoneAnswer,
@@ -31,12 +33,19 @@ from db.models import (
 )
 from services.errors import NotFound, Refused
 from services.fieldwork import (
+    ASSIGN_PAGE_SIZE,
+    CallOutcome,
+    ConfirmationNeeded,
+    NoCallOnRecord,
     assign_round_robin,
     backcheck_list,
     caller_queue,
     case_sheet,
+    fieldwork_dashboard,
     record_backcheck,
     record_call_outcome,
+    search_units,
+    start_manual_dial,
 )
 from services.permissions import CurrentUser, PermissionDenied
 from survey.assurance import CHINA_TZ, BackcheckDesign
@@ -134,6 +143,23 @@ def add_frame_case(
         uow.commit()
 
 
+def dialled(
+    make_uow: MakeUow,
+    who: CurrentUser,
+    case_code: str,
+    disposition: str,
+    *,
+    campaign_code: str = "c1",
+    clock: Clock | None = None,
+    **kw: Any,
+) -> CallOutcome:
+    """Dial by hand (the number is revealed to the caller), then record the call's outcome:
+    an outcome needs a call on record."""
+    now = {"clock": clock} if clock is not None else {}
+    start_manual_dial(make_uow(), who, campaign_code, case_code, **now)
+    return record_call_outcome(make_uow(), who, campaign_code, case_code, disposition, **now, **kw)
+
+
 def case_row(make_uow: MakeUow, case_code: str, campaign_code: str = "c1") -> PhoneCase:
     with make_uow() as uow:
         s = uow.session
@@ -174,9 +200,7 @@ def test_a_complete_records_answers_attempt_and_disposition_together(
 ) -> None:
     clock = Clock(local(2, 10).astimezone(UTC))
     answers = {"p1": "s", "p2": "b", "p3": "x"}  # don't know is an answer
-    out = record_call_outcome(
-        make_uow(), team["a"], "c1", "k1", "1.1", answers=answers, duration_seconds=150.0, clock=clock
-    )
+    out = dialled(make_uow, team["a"], "k1", "1.1", answers=answers, duration_seconds=150.0, clock=clock)
     assert (out.attempts, out.disposition, out.closed) == (1, "1.1", True)
     with make_uow() as uow:
         s = uow.session
@@ -275,17 +299,17 @@ def test_no_answers_are_retried_in_other_day_parts_until_the_limit_closes_the_ca
     make_uow: MakeUow, team: dict[str, CurrentUser]
 ) -> None:
     clock = Clock(local(2, 9, 10).astimezone(UTC))  # morning
-    out = record_call_outcome(make_uow(), team["a"], "c1", "k1", "3.13", clock=clock)
+    out = dialled(make_uow, team["a"], "k1", "3.13", clock=clock)
     # 09:10 + 3 h = 12:10 is the lunch break; the afternoon (untried) opens at 14:00
     assert (out.closed, out.next_attempt_at) == (False, local(2, 14).astimezone(UTC))
 
     clock.now = local(2, 14, 5).astimezone(UTC)
-    out = record_call_outcome(make_uow(), team["a"], "c1", "k1", "3.12", clock=clock)
+    out = dialled(make_uow, team["a"], "k1", "3.12", clock=clock)
     # morning and afternoon tried: 17:05 → the evening opens at 18:00
     assert out.next_attempt_at == local(2, 18).astimezone(UTC)
 
     clock.now = local(2, 18, 30).astimezone(UTC)
-    out = record_call_outcome(make_uow(), team["a"], "c1", "k1", "3.14", clock=clock)
+    out = dialled(make_uow, team["a"], "k1", "3.14", clock=clock)
     # max_attempts = 3 (the campaign's [fieldwork]): the last temporary code becomes final
     assert (out.attempts, out.disposition, out.next_attempt_at) == (3, "3.14", None)
     case = case_row(make_uow, "k1")
@@ -299,7 +323,7 @@ def test_the_default_limit_is_five_attempts(make_uow: MakeUow) -> None:
     add_frame_case(make_uow, "k1", "u1", caller)
     clock = Clock(local(2, 9).astimezone(UTC))
     for n in range(1, 6):
-        out = record_call_outcome(make_uow(), caller, "c1", "k1", "3.13", clock=clock)
+        out = dialled(make_uow, caller, "k1", "3.13", clock=clock)
         assert (out.attempts, out.closed) == (n, n == 5)
         clock.now = out.next_attempt_at or clock.now
 
@@ -311,9 +335,9 @@ def test_callbacks_due_come_first_then_retries_then_new_cases(
     for code in ("k3", "k4", "k5"):
         add_frame_case(make_uow, code, "u2", a, phone="13900001111")
     clock = Clock(local(2, 9).astimezone(UTC))
-    record_call_outcome(make_uow(), a, "c1", "k3", "3.13", clock=clock)  # retry at 14:00
-    record_call_outcome(make_uow(), a, "c1", "k4", "2.21", callback_at=local(2, 15), clock=clock)
-    record_call_outcome(make_uow(), a, "c1", "k5", "2.21", callback_at=local(3, 10), clock=clock)
+    dialled(make_uow, a, "k3", "3.13", clock=clock)  # retry at 14:00
+    dialled(make_uow, a, "k4", "2.21", callback_at=local(2, 15), clock=clock)
+    dialled(make_uow, a, "k5", "2.21", callback_at=local(3, 10), clock=clock)
 
     clock.now = local(2, 10).astimezone(UTC)
     queue = caller_queue(make_uow(), a, clock=clock)
@@ -341,12 +365,106 @@ def test_a_callback_made_on_the_last_attempt_closes_the_case_as_never_available(
 ) -> None:
     clock = Clock(local(2, 9).astimezone(UTC))
     for _ in range(2):
-        out = record_call_outcome(make_uow(), team["a"], "c1", "k1", "3.13", clock=clock)
+        out = dialled(make_uow, team["a"], "k1", "3.13", clock=clock)
         clock.now = out.next_attempt_at or clock.now
-    out = record_call_outcome(
-        make_uow(), team["a"], "c1", "k1", "2.21", callback_at=local(4, 10), clock=clock
-    )
+    out = dialled(make_uow, team["a"], "k1", "2.21", callback_at=local(4, 10), clock=clock)
     assert (out.disposition, out.callback_at) == ("2.21", None)
+
+
+# ---------------------------------------------------------------- a call on record (issue 10, item 11)
+
+
+def attempts_and_answers(make_uow: MakeUow) -> tuple[list[tuple[str, str]], int]:
+    with make_uow() as uow:
+        attempts = [(a.mode, a.disposition) for a in uow.session.execute(select(CallAttempt)).scalars()]
+        answers = len(uow.session.execute(select(PhoneAnswer)).all())
+    return attempts, answers
+
+
+@pytest.mark.parametrize(
+    ("disposition", "answers"),
+    [("1.1", ALL_SATISFIED), ("1.2", {"p1": "s"}), ("2.11", {}), ("3.13", {})],
+)
+def test_an_outcome_without_a_call_on_record_is_refused_and_changes_nothing(
+    make_uow: MakeUow, team: dict[str, CurrentUser], disposition: str, answers: dict[str, str]
+) -> None:
+    with pytest.raises(NoCallOnRecord, match="k1 has no call on record"):
+        record_call_outcome(make_uow(), team["a"], "c1", "k1", disposition, answers=answers)
+    assert attempts_and_answers(make_uow) == ([], 0)
+    case = case_row(make_uow, "k1")
+    assert (case.disposition, case.attempts) == ("", 0)
+    with make_uow() as uow:
+        assert not uow.session.execute(select(AuditEntry).where(AuditEntry.action == "case.call")).first()
+
+
+def test_a_call_whose_outcome_is_recorded_does_not_carry_a_second_outcome(
+    make_uow: MakeUow, team: dict[str, CurrentUser]
+) -> None:
+    dialled(make_uow, team["a"], "k1", "3.13")
+    # "1.1 complete" typed in afterwards, with no new call: refused
+    with pytest.raises(NoCallOnRecord):
+        record_call_outcome(make_uow(), team["a"], "c1", "k1", "1.1", answers=ALL_SATISFIED)
+    assert attempts_and_answers(make_uow) == ([("manual", "3.13")], 0)
+
+
+def test_a_manual_dial_reveals_the_number_to_its_caller_for_that_case_and_audits_without_it(
+    make_uow: MakeUow, team: dict[str, CurrentUser]
+) -> None:
+    a, b = team["a"], team["b"]
+    add_frame_case(make_uow, "k3", "u2", a, phone="13900001111")
+    clock = Clock(local(2, 10).astimezone(UTC))
+    dial = start_manual_dial(make_uow(), a, "c1", "k1", clock=clock)
+    assert (dial.national, dial.attempts) == ("13812345678", 1)
+    assert "13812345678" not in repr(dial) and "5678" not in repr(dial)
+    assert attempts_and_answers(make_uow) == ([("manual", "")], 0)
+    # the caller's other case and every sheet stay masked
+    assert case_sheet(make_uow(), a, "c1", "k3").phone == "139****1111"
+    sheet = case_sheet(make_uow(), a, "c1", "k1")
+    assert (sheet.phone, sheet.manual_dial_open) == ("138****5678", True)
+    assert not case_sheet(make_uow(), a, "c1", "k3").manual_dial_open
+    # another caller, a supervisor and an admin never get it
+    with pytest.raises(PermissionDenied, match="case k1 is not assigned to caller2"):
+        start_manual_dial(make_uow(), b, "c1", "k1")
+    for who in ("sup", "admin"):
+        with pytest.raises(PermissionDenied, match="may not record_calls"):
+            start_manual_dial(make_uow(), team[who], "c1", "k1")
+
+    again = start_manual_dial(make_uow(), a, "c1", "k1", clock=clock)  # shown again: same call, counted once
+    assert (again.attempt_id, again.attempts) == (dial.attempt_id, 1)
+    out = record_call_outcome(
+        make_uow(), a, "c1", "k1", "1.1", answers=ALL_SATISFIED, duration_seconds=300.0, clock=clock
+    )
+    assert (out.attempts, out.disposition) == (1, "1.1")
+    assert attempts_and_answers(make_uow) == ([("manual", "1.1")], 3)
+    with pytest.raises(Refused, match="already closed"):
+        start_manual_dial(make_uow(), a, "c1", "k1")
+
+    with make_uow() as uow:
+        reveals = [
+            (e.actor, e.entity_id, as_utc(e.at), e.after, repr((e.before, e.after)))
+            for e in uow.session.execute(
+                select(AuditEntry).where(AuditEntry.action == "case.call.manual").order_by(AuditEntry.id)
+            ).scalars()
+        ]
+    assert [(who, case, at) for who, case, at, _, _ in reveals] == [("caller1", "c1/k1", clock.now)] * 2
+    assert [after["again"] for _, _, _, after, _ in reveals] == [False, True]
+    assert all("5678" not in text and "+86" not in text for *_, text in reveals)
+
+
+def test_a_number_on_the_do_not_call_list_is_never_revealed(
+    make_uow: MakeUow, team: dict[str, CurrentUser]
+) -> None:
+    with make_uow() as uow:
+        entry = uow.session.execute(
+            select(FrameEntry)
+            .join(PhoneCase, PhoneCase.frame_entry_id == FrameEntry.id)
+            .where(PhoneCase.code == "k1")
+        ).scalar_one()
+        uow.session.add(DoNotCall(phone_hash=entry.phone_hash))
+        uow.commit()
+    with pytest.raises(Refused, match="do-not-call"):
+        start_manual_dial(make_uow(), team["a"], "c1", "k1")
+    assert attempts_and_answers(make_uow) == ([], 0)
 
 
 # ---------------------------------------------------------------- permissions
@@ -422,14 +540,93 @@ def test_round_robin_deals_unassigned_open_cases_of_the_chosen_units(
         assign_round_robin(make_uow(), team["sup"], "c1", ["u1"], ["nobody"])
 
 
+def add_unassigned_cases(make_uow: MakeUow, unit_code: str, n: int, prefix: str) -> None:
+    """``n`` open, unassigned cases of a unit, in one transaction (a drawn sample's worth)."""
+    with make_uow() as uow:
+        s = uow.session
+        campaign_id = s.execute(select(Campaign.id).where(Campaign.code == "c1")).scalar_one()
+        unit_id = s.execute(select(Unit.id).where(Unit.code == unit_code)).scalar_one()
+        s.add_all(
+            PhoneCase(campaign_id=campaign_id, code=f"{prefix}{i:04d}", unit_id=unit_id) for i in range(n)
+        )
+        uow.commit()
+
+
+def unassigned(make_uow: MakeUow) -> int:
+    with make_uow() as uow:
+        return len(uow.session.execute(select(PhoneCase.id).where(PhoneCase.caller_id.is_(None))).all())
+
+
+def test_a_deal_of_more_than_a_page_of_cases_needs_its_count_confirmed(
+    make_uow: MakeUow, team: dict[str, CurrentUser]
+) -> None:
+    sup, callers = team["sup"], ["caller-caller1", "caller-caller2"]
+    add_unassigned_cases(make_uow, "u1", ASSIGN_PAGE_SIZE, "a")
+    add_unassigned_cases(make_uow, "u2", 1, "b")
+    for confirmed in (None, ASSIGN_PAGE_SIZE):  # unconfirmed, or confirmed with a stale count
+        with pytest.raises(
+            ConfirmationNeeded, match=f"this would assign {ASSIGN_PAGE_SIZE + 1} cases"
+        ) as asked:
+            assign_round_robin(make_uow(), sup, "c1", ["u1", "u2"], callers, confirmed_count=confirmed)
+        assert asked.value.count == ASSIGN_PAGE_SIZE + 1
+    assert unassigned(make_uow) == ASSIGN_PAGE_SIZE + 1  # nothing was assigned, nothing audited
+    with make_uow() as uow:
+        assert not uow.session.execute(
+            select(AuditEntry).where(AuditEntry.action == "case.assign_bulk")
+        ).first()
+
+    dealt = assign_round_robin(
+        make_uow(), sup, "c1", ["u1", "u2"], callers, confirmed_count=ASSIGN_PAGE_SIZE + 1
+    )
+    assert sum(len(v) for v in dealt.values()) == ASSIGN_PAGE_SIZE + 1 and unassigned(make_uow) == 0
+    # a page of cases or fewer goes at once
+    add_unassigned_cases(make_uow, "u2", ASSIGN_PAGE_SIZE, "c")
+    dealt = assign_round_robin(make_uow(), sup, "c1", ["u2"], callers)
+    assert sum(len(v) for v in dealt.values()) == ASSIGN_PAGE_SIZE and unassigned(make_uow) == 0
+
+
+# ---------------------------------------------------------------- the dashboard's day chart and search
+
+
+def test_completes_per_day_follow_the_beijing_date_and_the_caller_who_interviewed(
+    make_uow: MakeUow, team: dict[str, CurrentUser]
+) -> None:
+    add_frame_case(make_uow, "k3", "u2", team["a"])
+    # 07:30 in Beijing on 3 March is still 2 March in UTC
+    dialled(
+        make_uow, team["a"], "k1", "1.1", answers=ALL_SATISFIED, clock=Clock(local(3, 7, 30).astimezone(UTC))
+    )
+    dialled(
+        make_uow, team["b"], "k2", "1.1", answers=ALL_SATISFIED, clock=Clock(local(2, 20).astimezone(UTC))
+    )
+    dialled(
+        make_uow, team["a"], "k3", "1.1", answers=ALL_SATISFIED, clock=Clock(local(3, 19).astimezone(UTC))
+    )
+    board = fieldwork_dashboard(make_uow(), team["sup"], "c1")
+    assert [(d.day, d.caller_code, d.caller_name, d.completes) for d in board.daily] == [
+        (date(2026, 3, 2), "caller-caller2", "caller2", 1),
+        (date(2026, 3, 3), "caller-caller1", "caller1", 2),
+    ]
+
+
+def test_units_are_found_by_any_part_of_their_name_or_code(
+    make_uow: MakeUow, team: dict[str, CurrentUser]
+) -> None:
+    units = fieldwork_dashboard(make_uow(), team["sup"], "c1").units  # 单位u1, 单位u2
+    assert [u.code for u in search_units(units, "")] == ["u1", "u2"]
+    assert [u.code for u in search_units(units, "  U2 ")] == ["u2"]  # case and spaces ignored
+    assert [u.code for u in search_units(units, "单位 ｕ1")] == ["u1"]  # every word, full-width too
+    assert search_units(units, "公安") == []
+
+
 # ---------------------------------------------------------------- back-checks
 
 
 def test_backchecks_are_drawn_from_completes_and_their_outcome_is_audited(
     make_uow: MakeUow, team: dict[str, CurrentUser]
 ) -> None:
-    record_call_outcome(make_uow(), team["a"], "c1", "k1", "1.1", answers=ALL_SATISFIED, duration_seconds=120)
-    record_call_outcome(make_uow(), team["b"], "c1", "k2", "2.11")
+    dialled(make_uow, team["a"], "k1", "1.1", answers=ALL_SATISFIED, duration_seconds=120)
+    dialled(make_uow, team["b"], "k2", "2.11")
     sample = backcheck_list(make_uow(), team["admin"], "c1", BackcheckDesign(rate=0.1, seed=1))
     assert [(e.case_code, e.caller_code, e.phone, e.outcome) for e in sample] == [
         ("k1", "caller-caller1", "138****5678", "")
@@ -461,7 +658,7 @@ def test_backchecks_are_drawn_from_completes_and_their_outcome_is_audited(
 
 def test_timestamps_are_stored_in_utc(make_uow: MakeUow, team: dict[str, CurrentUser]) -> None:
     clock = Clock(local(2, 9).astimezone(UTC))
-    record_call_outcome(make_uow(), team["a"], "c1", "k1", "2.21", callback_at=local(2, 19), clock=clock)
+    dialled(make_uow, team["a"], "k1", "2.21", callback_at=local(2, 19), clock=clock)
     case = case_row(make_uow, "k1")
     assert as_utc(case.callback_at) == local(2, 19).astimezone(UTC) == as_utc(case.next_attempt_at)
     assert local(2, 19).astimezone(UTC) - clock.now == timedelta(hours=10)

@@ -9,17 +9,17 @@ a minute); ``APPRAISAL_TEST_RESPONSES_PER_WRITER=1000`` runs the full size.
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
-import sqlalchemy
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
+import config
 import db.engine
 from db import audit
 from db.models import AuditEntry, CampaignStatus, SurveyAnswer, SurveyResponse
@@ -38,20 +38,36 @@ ANSWERS = {"q1": "s", "q2": "b"}
 def wide_uow(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeUow]:
     """Units of work on an engine with a connection for every writer.
 
-    The app's engine keeps SQLAlchemy's default pool (5 + 10 overflow, 30 s timeout):
-    50 threads sharing 15 connections would test the pool's queue rather than the
-    database, and on PostgreSQL some threads starve past the timeout. Same engine
-    settings (WAL, BEGIN IMMEDIATE ...) otherwise, via ``db.engine.make_engine``.
+    The app's pool (``APPRAISAL_DB_POOL_SIZE``, default 20 plus as many again) is smaller
+    than 50 writers: they would test the pool's queue rather than the database, and on a
+    2-core machine some threads starve past the pool's 30 s timeout. The test sizes the
+    pool through the same setting a deployment uses, so the engine is the app's own
+    (``db.engine.make_engine``: WAL, BEGIN IMMEDIATE ...) with room for every writer.
     """
-    monkeypatch.setattr(
-        db.engine,
-        "create_engine",
-        functools.partial(sqlalchemy.create_engine, pool_size=WRITERS + 2, max_overflow=0),
-    )
+    monkeypatch.setenv(config.DB_POOL_SIZE.name, str(WRITERS + 2))
     engine = db.engine.make_engine(database_url)
+    # the pool really holds a connection per writer (a patch of create_engine once lost to
+    # the engine's own pool_size, and the writers queued for 40 connections)
+    assert engine.pool.size() >= WRITERS  # type: ignore[attr-defined]
     factory = sessionmaker(engine, expire_on_commit=False)
     yield lambda actor="test": UnitOfWork(factory, actor=actor)
     engine.dispose()
+
+
+def test_the_pool_is_sized_by_the_setting_on_both_backends(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(config.DB_POOL_SIZE.name, "7")
+    engine = db.engine.make_engine(database_url)
+    try:
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.size(), pool._max_overflow) == (7, 7)
+    finally:
+        engine.dispose()
+    monkeypatch.setenv(config.DB_POOL_SIZE.name, "0")
+    with pytest.raises(ValueError, match=config.DB_POOL_SIZE.name):
+        db.engine.make_engine(database_url)
 
 
 def run_together(count: int, work: Callable[[int], None]) -> list[BaseException]:

@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
@@ -467,6 +467,36 @@ def test_no_plaintext_phone_number_or_name_in_the_sampling_frame(session: Sessio
         assert not numbers & {p.encode() for p in phones}
 
 
+# ---------------------------------------------------------------- the public bulletin
+
+
+def test_the_2024_fieldwork_bulletin_is_public_and_opens_on_units_to_show(demo_db: str) -> None:
+    from services.bulletin import bulletin_campaigns, fieldwork_bulletin, opening_period
+    from services.errors import NotFound
+
+    factory = sessionmaker(get_engine(demo_db))
+    public = bulletin_campaigns(UnitOfWork(factory), None)  # a visitor who has not signed in
+    assert [(c.code, c.status) for c in public] == [("lj-2024", CampaignStatus.review)]
+    period = opening_period(UnitOfWork(factory), None, "lj-2024")
+    assert period is not None
+    first, last = period  # the whole fieldwork (November to early December), not today's week
+    assert date(2024, 11, 1) <= first < last <= date(2024, 12, 31)
+
+    shown = fieldwork_bulletin(UnitOfWork(factory), None, "lj-2024", first, last)
+
+    lists = {g.code: g for g in shown.groups}
+    assert set(lists) == {"citizen", "service_recipient", "deputy"}
+    for group in ("citizen", "service_recipient"):
+        rows = lists[group].rows
+        assert len(rows) == 10 and lists[group].responses > 1000
+        assert all(r.dissatisfied > 0 and r.scored >= shown.min_answers for r in rows)
+        assert [r.dissatisfied for r in rows] == sorted((r.dissatisfied for r in rows), reverse=True)
+    # the campaign in fieldwork opens on its current week; the others stay with the admins
+    assert opening_period(UnitOfWork(factory), CurrentUser(0, "admin", Role.admin), "lj-2025") is None
+    with pytest.raises(NotFound):
+        opening_period(UnitOfWork(factory), None, "lj-2023")
+
+
 # ---------------------------------------------------------------- indicators and adjustments
 
 
@@ -668,6 +698,72 @@ def test_demo_accounts_sign_in_with_each_role_and_are_created_once(demo_db: str)
         caller_user = uow.session.execute(select(User).where(User.username == "caller")).scalar_one()
         caller = uow.session.execute(select(Caller).where(Caller.user_id == caller_user.id)).scalar_one()
         assert caller.phone_enc is not None
+
+
+def _demo_counts(url: str) -> dict[str, int]:
+    models = (CampaignSeries, Campaign, District, Unit, SurveyResponse, ScoringRun, Publication)
+    models += (CardCase, User)
+    with sessionmaker(get_engine(url))() as s:
+        counts = {m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0 for m in models}
+        counts["audit_entry"] = s.scalar(select(func.count()).select_from(AuditEntry)) or 0
+        assert audit.verify(s) == []
+    return counts
+
+
+def test_a_load_killed_between_the_city_and_the_accounts_leaves_nothing_and_a_rerun_loads_it_all(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import services.auth
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("APPRAISAL_SECRET_KEY", KEY)
+    monkeypatch.setenv("APPRAISAL_DATA_DIR", str(tmp_path))
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C (or kill) once the city is scored and its cards opened
+
+    with monkeypatch.context() as mp:
+        mp.setattr(services.auth, "create_user", killed)
+        with pytest.raises(KeyboardInterrupt):
+            db_main(["demo", "--scale", "0.1"])
+    out = capsys.readouterr().out
+    assert "scoring lj-2024" in out  # it died after the city was written and scored
+    counts = _demo_counts(database_url)
+    assert counts == dict.fromkeys(counts, 0)  # ... and left nothing behind
+
+    with UnitOfWork(sessionmaker(get_engine(database_url))) as uow:
+        assert demo.is_empty(uow) and not demo.is_loaded(uow)
+    assert db_main(["demo", "--if-empty", "--scale", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "loaded the demo city" in out and "card cases opened for the published years" in out
+    assert "demo sign-in accounts: admin, admin2, supervisor, caller, liaison" in out
+    counts = _demo_counts(database_url)
+    assert counts["campaign_series"] == 1 and counts["card_case"] > 0
+    assert counts["app_user"] == len(demo.DEMO_ACCOUNTS)
+
+
+def test_a_rerun_finishes_a_demo_that_an_older_load_left_without_cards_and_accounts(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("APPRAISAL_SECRET_KEY", KEY)
+    monkeypatch.setenv("APPRAISAL_DATA_DIR", str(tmp_path))
+    # what a load killed between its two transactions left (before the load was one)
+    with UnitOfWork(sessionmaker(get_engine(database_url))) as uow:
+        demo.load_demo(uow, scale=0.1)
+    assert _demo_counts(database_url)["app_user"] == 0
+
+    assert db_main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "already loaded" in out and "made what an interrupted load had left out" in out
+    assert "card cases opened" in out and "demo sign-in accounts: admin, admin2" in out
+    counts = _demo_counts(database_url)
+    assert counts["app_user"] == len(demo.DEMO_ACCOUNTS) and counts["card_case"] > 0
+
+    assert db_main(["demo"]) == 0  # now complete: nothing more
+    out = capsys.readouterr().out
+    assert "nothing changed" in out and "sign-in accounts" not in out
+    assert _demo_counts(database_url) == counts
 
 
 def test_the_quality_check_finds_the_demo_s_own_problems_and_few_others(make_uow, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Campaign, PhoneSample
-from services.fieldwork import caller_queue, fieldwork_dashboard, record_call_outcome
+from services.fieldwork import caller_queue, fieldwork_dashboard
 from services.permissions import CurrentUser
 from tests.db.kit import Clock, MakeUow, add_user
-from tests.db.test_cati import ALL_SATISFIED, add_caller, add_frame_case, fieldwork_campaign, local
+from tests.db.test_cati import ALL_SATISFIED, add_caller, add_frame_case, dialled, fieldwork_campaign, local
 
 RATES = ("RR1", "RR2", "RR3", "RR4", "COOP1", "REF1", "CON1")
 
@@ -74,7 +74,7 @@ def test_a_fieldwork_day_gives_the_hand_counted_rates(make_uow: MakeUow) -> None
 
     def call(who: CurrentUser, case: str, disposition: str, at: datetime, **kw: object) -> None:
         clock.now = utc(at)
-        record_call_outcome(make_uow(), who, "c1", case, disposition, clock=clock, **kw)  # type: ignore[arg-type]
+        dialled(make_uow, who, case, disposition, clock=clock, **kw)
 
     # ---- morning
     call(a, "a1", "1.1", local(2, 9, 5), answers=ALL_SATISFIED, duration_seconds=20.0)

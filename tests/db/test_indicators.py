@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from db.models import AuditEntry, CampaignStatus, IndicatorValue, OverdueCase, Role
+from services.defects import LabelRefused
 from services.errors import InputsFrozen, NotFound, Refused
 from services.indicators import (
     GROUND_UNDER_24H,
@@ -190,6 +191,47 @@ def test_missing_columns_and_unreadable_files_are_reported(make_uow: MakeUow, ad
     assert {d.column for d in refused.value.defects} == {"unit_id", "indicator_id", "value"}
     with pytest.raises(ImportRejected, match="XLSX"):
         import_indicator_values(make_uow(), admin, "c1", "x.xlsx", b"PK\x03\x04 not a workbook")
+
+
+# Names are checked as stored, trimmed: a tab or return before a formula is still refused.
+FORMULAS = ('=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1")
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+@pytest.mark.parametrize("field", ["name", "source_system", "code"])
+def test_a_name_or_label_a_spreadsheet_would_take_for_a_formula_is_refused(
+    make_uow: MakeUow, admin: CurrentUser, field: str, text: str
+) -> None:
+    fields = {"code": "closure", "name": "12345办结率", "source_system": "12345", field: text}
+    with pytest.raises(LabelRefused, match="formula") as refused:
+        save_indicator(make_uow(), admin, "c1", IndicatorSpec(**fields))  # type: ignore[arg-type]
+    assert (refused.value.field, refused.value.key) == (field, "import.defect.formula_like")
+    assert list_indicators(make_uow(), admin, "c1") == []
+
+
+def test_imports_refuse_formula_labels_but_take_negative_values(
+    make_uow: MakeUow, admin: CurrentUser
+) -> None:
+    define(make_uow, admin, direction="lower")
+    raw = b"unit_id,indicator_id,value\nu1,closure,-2.5\n"
+    with pytest.raises(LabelRefused):
+        import_indicator_values(make_uow(), admin, "c1", "v.csv", raw, source_system="=cmd|' /C calc'!A0")
+    import_indicator_values(make_uow(), admin, "c1", "v.csv", raw, source_system="12345热线")
+    assert values(make_uow, admin)["u1"] == -2.5  # values are numbers, not labels
+
+    cases = (
+        "unit_id,case_number,promised_at,completed_at,source_system\n"
+        "u1,A1,2026-03-01 09:00,2026-03-02 09:00,一体化平台\n"
+        "u2,A2,2026-03-01 09:00,2026-03-02 09:00,@SUM(1)\n"
+    )
+    with pytest.raises(ImportRejected) as refused:
+        import_overdue_cases(make_uow(), admin, "c1", "cases.csv", cases.encode())
+    assert [(d.file, d.line, d.column, d.key) for d in refused.value.defects] == [
+        ("cases.csv", 3, "source_system", "import.defect.formula_like")
+    ]
+    with pytest.raises(LabelRefused):
+        import_overdue_cases(make_uow(), admin, "c1", "cases.csv", cases.encode()[:90], source_system="+1")
+    assert overdue_cases(make_uow(), admin, "c1") == []
 
 
 def test_after_the_freeze_date_a_change_needs_a_reason_and_is_audited(

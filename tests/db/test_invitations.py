@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from db.models import AuditEntry, Base, CampaignStatus, Invitation, Role, Unit
 from services import invitations
+from services.defects import LabelRefused
 from services.errors import NotFound, Refused
 from services.invitations import (
     CampaignClosed,
@@ -94,6 +95,9 @@ def test_references_are_kept_for_hotline_cases(make_uow: MakeUow, admin: Any) ->
     assert [(i.kind, i.reference) for i in issued] == [("hotline", "12345-1"), ("hotline", "678")]
     with pytest.raises(Refused, match="2 references given for 3"):
         issue_batch(make_uow(), admin, "c1", "u1", 3, references=["a", "b"])
+    # references go into the links CSV: one a spreadsheet would run refuses the batch
+    with pytest.raises(LabelRefused, match="formula"):
+        issue_batch(make_uow(), admin, "c1", "u1", 2, references=["12345-2", '=HYPERLINK("http://x","y")'])
     assert invitation_count(make_uow) == 2
 
 

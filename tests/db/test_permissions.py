@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from db.models import CampaignStatus, Role, SurveyResponse
+from db.models import CallAttempt, CampaignStatus, PhoneCase, Role, SurveyResponse
 from db.uow import UnitOfWork
 from services import auth, campaigns
 from services.appeals import decide_appeal, file_appeal
 from services.errors import ServiceError
-from services.fieldwork import assign_case, fieldwork_progress, record_call_attempt
+from services.fieldwork import NoCallOnRecord, assign_case, fieldwork_progress, record_call_outcome
 from services.permissions import ROLE_PERMISSIONS, CurrentUser, Permission, PermissionDenied, allowed, require
 from services.responses import set_response_status, submit_response, unit_responses
 from tests.db.kit import PASSWORD, MakeUow, add_case, add_user, audit_count, campaign_status, seed_campaign
@@ -88,7 +88,7 @@ ACTIONS = [
     Action(
         "record a call",
         Permission.record_calls,
-        lambda uow, u: record_call_attempt(uow, u, "c1", "k1", "2.11"),
+        lambda uow, u: record_call_outcome(uow, u, "c1", "k1", "2.11"),
     ),
     Action(
         "see a unit's responses",
@@ -121,6 +121,17 @@ def people(make_uow: MakeUow) -> dict[str, CurrentUser]:
     add_case(make_uow, case_code="k2", caller_user=people["caller2"])
     add_case(make_uow, case_code="k3")
     return people
+
+
+def bridge_call(make_uow: MakeUow, case_code: str) -> str:
+    """A call on record for the case, as the click-to-call bridge leaves it; its call SID."""
+    with make_uow() as uow:
+        case = uow.session.execute(select(PhoneCase).where(PhoneCase.code == case_code)).scalar_one()
+        n = len(uow.session.execute(select(CallAttempt).where(CallAttempt.case_id == case.id)).all())
+        sid = f"CA-{case_code}-{n + 1}"
+        uow.session.add(CallAttempt(case_id=case.id, caller_id=case.caller_id, call_sid=sid, mode="bridge"))
+        uow.commit()
+    return sid
 
 
 def test_every_permission_is_exercised_by_some_action() -> None:
@@ -181,11 +192,15 @@ def test_a_caller_records_calls_only_on_its_own_cases(
 ) -> None:
     caller = people[Role.caller]
 
-    assert record_call_attempt(make_uow(), caller, "c1", "k1", "2.21") == 1
+    assert record_call_outcome(
+        make_uow(), caller, "c1", "k1", "2.11", call_sid=bridge_call(make_uow, "k1")
+    ).closed
     for case in ("k2", "k3"):  # another caller's case; an unassigned one
         with pytest.raises(PermissionDenied, match=f"case {case} is not assigned to caller1"):
-            record_call_attempt(make_uow(), caller, "c1", case, "2.21")
-    assert record_call_attempt(make_uow(), people["caller2"], "c1", "k2", "1.1", final=True) == 1
+            record_call_outcome(make_uow(), caller, "c1", case, "2.11", call_sid=bridge_call(make_uow, case))
+    # past the permission check, an outcome still needs a call on record
+    with pytest.raises(NoCallOnRecord):
+        record_call_outcome(make_uow(), people["caller2"], "c1", "k2", "2.11")
 
 
 def test_a_supervisor_reassigns_a_case_to_another_caller(
@@ -193,8 +208,9 @@ def test_a_supervisor_reassigns_a_case_to_another_caller(
 ) -> None:
     assign_case(make_uow(), people[Role.supervisor], "c1", "k1", "caller-caller2")
 
+    sid = bridge_call(make_uow, "k1")  # placed by the case's caller now, caller2
     with pytest.raises(PermissionDenied):
-        record_call_attempt(make_uow(), people[Role.caller], "c1", "k1", "2.21")
-    assert record_call_attempt(make_uow(), people["caller2"], "c1", "k1", "2.21") == 1
+        record_call_outcome(make_uow(), people[Role.caller], "c1", "k1", "3.13", call_sid=sid)
+    assert record_call_outcome(make_uow(), people["caller2"], "c1", "k1", "3.13", call_sid=sid).attempts == 1
     progress = {row["unit_id"]: row for row in fieldwork_progress(make_uow(), people[Role.supervisor], "c1")}
     assert (progress["u1"]["responses"], progress["u1"]["cases"], progress["u1"]["called"]) == (1, 3, 1)

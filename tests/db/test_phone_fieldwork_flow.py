@@ -63,7 +63,8 @@ def test_a_sample_is_drawn_called_through_the_simulator_and_counted(make_uow: Ma
     outcome = fieldwork.record_call_outcome(make_uow(), caller, "c1", second, "3.13", call_sid=sid)
     assert not outcome.closed and outcome.next_attempt_at is not None
 
-    # 3. a refusal, dialled by hand
+    # 3. a refusal, dialled by hand (the number is revealed to the caller for the call)
+    fieldwork.start_manual_dial(make_uow(), caller, "c1", third)
     fieldwork.record_call_outcome(make_uow(), caller, "c1", third, "2.11", duration_seconds=20.0)
 
     with make_uow() as uow:

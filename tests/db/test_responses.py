@@ -12,7 +12,8 @@ from sqlalchemy.exc import OperationalError
 from db.models import CampaignStatus, SurveyAnswer, SurveyResponse
 from services import responses
 from services.errors import DuplicateResponse, NotFound, Refused
-from services.responses import submit_response
+from services.responses import CommentTooLong, fit_comment, submit_response
+from survey.problems import MAX_COMMENT_CHARS
 from tests.db.kit import MakeUow, audit_count, seed_campaign
 
 ANSWERS = {"q1": "s", "q2": "x"}
@@ -129,3 +130,21 @@ def test_a_writer_gives_up_after_a_few_tries(make_uow: MakeUow, monkeypatch: pyt
     with pytest.raises(OperationalError, match="database is locked"):
         submit_response(make_uow(), "c1", "u1", "public", ANSWERS, "hash-1")
     assert len(calls) == responses.LOCK_RETRIES
+
+
+def test_the_page_and_the_service_apply_the_same_comment_limit(make_uow: MakeUow) -> None:
+    """What fit_comment keeps (the page's cut) is accepted; one character more is refused."""
+    seed_campaign(make_uow, status=CampaignStatus.fieldwork)
+    pasted = "  " + "评" * MAX_COMMENT_CHARS + "议" * 100 + "  "
+
+    kept, cut = fit_comment(pasted)
+
+    assert (kept, cut) == ("评" * MAX_COMMENT_CHARS, 100)
+    assert fit_comment("  短评  ") == ("短评", 0)
+    with pytest.raises(CommentTooLong, match=f"at most {MAX_COMMENT_CHARS}") as refused:
+        submit_response(make_uow(), "c1", "u1", "public", ANSWERS, comment=kept + "议")
+    assert (refused.value.length, refused.value.limit) == (MAX_COMMENT_CHARS + 1, MAX_COMMENT_CHARS)
+    assert response_count(make_uow) == 0
+    submit_response(make_uow(), "c1", "u1", "public", ANSWERS, comment=kept)
+    with make_uow() as uow:
+        assert uow.session.execute(select(SurveyResponse.comment)).scalar_one() == kept

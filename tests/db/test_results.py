@@ -20,11 +20,12 @@ from db.models import CampaignStatus, SurveyAnswer, SurveyResponse, UnitResult
 from scoring import load_bundle, score_campaign
 from scoring.output import result_rows
 from services.errors import NotFound
-from services.exports import RANKING_COLUMNS, cards_notice_pdf, ranking_xlsx
+from services.exports import ABOUT_ROWS, RANKING_COLUMNS, RankingLabels, cards_notice_pdf, ranking_xlsx
 from services.results import published_bundle, published_campaigns, published_results, published_snapshot
 from services.scoring import freeze_bundle, input_sha256
 from tests.db.kit import MakeUow
 from tests.db.publishing import publish, small_bundle
+from ui.labels import notice_day
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +99,17 @@ def test_the_ranking_xlsx_has_one_sheet_per_group_in_rank_order(make_uow: MakeUo
     code = publish(make_uow, bundle)
     results = published_results(make_uow(), code)
     headers = {key: f"H:{key}" for key, _ in RANKING_COLUMNS}
+    labels = RankingLabels(
+        headers=headers,
+        about_sheet="about",
+        about={key: key for key in ABOUT_ROWS},
+        group=lambda g: g,
+        value=lambda c, v: f"{c}={v}",
+        status=lambda s: s,
+        when=lambda at: "" if at is None else at.isoformat(),
+    )
 
-    book = load_workbook(io.BytesIO(ranking_xlsx(results, headers, lambda c, v: f"{c}={v}")))
+    book = load_workbook(io.BytesIO(ranking_xlsx(results, labels)))
 
     assert book.sheetnames == ["about", *results.groups]
     about = {row[0].value: row[1].value for row in book["about"].iter_rows()}
@@ -120,6 +130,7 @@ def test_the_ranking_xlsx_has_one_sheet_per_group_in_rank_order(make_uow: MakeUo
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
+@pytest.mark.fonts  # CI fails instead of skipping (tests/conftest.py)
 @pytest.mark.skipif(not CJK_FONT.exists(), reason="needs fonts-noto-cjk (.ci/run installs it)")
 def test_the_cards_notice_pdf_has_a_chinese_text_layer(make_uow: MakeUow, bundle: Path) -> None:
     code = publish(make_uow, bundle)
@@ -127,7 +138,7 @@ def test_the_cards_notice_pdf_has_a_chinese_text_layer(make_uow: MakeUow, bundle
     carded = results.carded()
     assert carded
 
-    reader = PdfReader(io.BytesIO(cards_notice_pdf(results)))
+    reader = PdfReader(io.BytesIO(cards_notice_pdf(results, day=notice_day)))
     # pypdf reads fpdf2's two-byte (Identity-H) text back with a NUL after each character
     text = "".join(page.extract_text() for page in reader.pages).replace("\x00", "").replace("\n", "")
 
@@ -148,4 +159,4 @@ def test_cards_notice_without_the_font_refuses_instead_of_printing_boxes(
 ) -> None:
     code = publish(make_uow, bundle)
     with pytest.raises(FileNotFoundError, match="fonts-noto-cjk"):
-        cards_notice_pdf(published_results(make_uow(), code), font_path=tmp_path / "none.ttc")
+        cards_notice_pdf(published_results(make_uow(), code), day=notice_day, font_path=tmp_path / "none.ttc")

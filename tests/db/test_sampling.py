@@ -231,6 +231,36 @@ def test_a_structural_defect_refuses_the_whole_file_and_the_check_lists_every_de
     assert (defect.line, defect.kind) == (1, "structure") and '"name"' in defect.message
 
 
+FORMULAS = ('=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1")
+
+
+def test_names_a_spreadsheet_would_take_for_formulas_refuse_the_frame(
+    make_uow: MakeUow, sup: CurrentUser
+) -> None:
+    rows = [("u1", "甲", "13800000001", "", "", "")] + [
+        ("u1", name, f"1380000001{k}", "", "", "") for k, name in enumerate(FORMULAS)
+    ]
+    checked = sampling.check_frame(make_uow(), sup, "c1", frame_csv(rows), "f.csv")
+    assert [(d.line, d.column, d.kind, d.key) for d in checked.defects] == [
+        (line, "name", "structure", "import.defect.formula_like") for line in range(3, 3 + len(FORMULAS))
+    ]
+    assert "formula" in checked.defects[0].message and "f.csv, line 3, column name" in str(checked.defects[0])
+    with pytest.raises(FrameRefused):
+        sampling.import_frame(make_uow(), sup, "c1", frame_csv(rows), "f.csv")
+    assert count(make_uow, FrameEntry) == 0 and count(make_uow, SamplingFrame) == 0
+
+    # the frame is named after its file unless named otherwise: that name is checked too
+    good = frame_csv(rows[:1])
+    with pytest.raises(FrameRefused) as refused:
+        sampling.import_frame(make_uow(), sup, "c1", good, "=cmd.csv")
+    assert [(d.line, d.column, d.key) for d in refused.value.report.defects] == [
+        (None, None, "import.defect.formula_like")
+    ]
+    with pytest.raises(FrameRefused):
+        sampling.import_frame(make_uow(), sup, "c1", good, "f.csv", frame_name="@SUM(1)")
+    assert sampling.import_frame(make_uow(), sup, "c1", good, "f.csv", frame_name="办件库 -1").stored == 1
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -185,6 +185,9 @@ def test_replicates_override_the_campaign(make_uow: MakeUow) -> None:
     assert all(row["final_ci_low"] == "" and row["robust_worst"] == "false" for row in rows)
     with make_uow() as uow, pytest.raises(ValueError):
         score_stored_campaign(uow, code, replicates=-1)
+    # the offline scorer's cap: a mistyped count is refused before any memory is taken
+    with make_uow() as uow, pytest.raises(ValueError, match="10,000 replicates allowed"):
+        score_stored_campaign(uow, code, replicates=2_000_000_000)
 
 
 def test_an_unknown_campaign_is_refused(make_uow: MakeUow) -> None:

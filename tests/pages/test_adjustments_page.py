@@ -13,9 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from db.models import CampaignStatus, Role
-from services.adjustments import add_adjustment, list_adjustments
+from services.adjustments import MAX_EVIDENCE_BYTES, add_adjustment, list_adjustments
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow, add_user, seed_campaign
+from tests.pages.chrome import enter_submitting_forms, nodes, upload_limits_mb
 from ui.auth import SEEDED_USER_KEY
 from ui.messages import t
 
@@ -42,6 +43,11 @@ def test_an_entry_without_evidence_is_refused(repo_root: Path, make_uow: MakeUow
     at = open_page(repo_root, admin)
     assert at.title[0].value == t("adjustments.title", "zh")
     assert [i.value for i in at.info] == [t("adjustments.list.empty", "zh")]
+    # the evidence field enforces the limit its label states (not Streamlit's 200 MB), and
+    # its form does not explain Ctrl+Enter in English
+    mb = MAX_EVIDENCE_BYTES // 2**20
+    assert upload_limits_mb(at) == {t("adjustments.form.evidence", "zh", mb=mb): mb}
+    assert nodes(at, "form") and enter_submitting_forms(at) == []
     at.number_input(key="adjustments.form.points.0").set_value(3.0)
     at.text_area(key="adjustments.form.reason.0").set_value("完成拼搏目标")
     next(b for b in at.button if b.label == t("adjustments.form.add", "zh")).click().run()

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from db.models import Appeal, Campaign, Publication, Role, User
-from services.appeals import file_appeal
+from services.appeals import MAX_EVIDENCE_BYTES, file_appeal
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow, add_user
 from tests.db.publishing import publish, small_bundle
+from tests.pages.chrome import enter_submitting_forms, nodes, upload_limits_mb
 from ui.auth import SEEDED_USER_KEY, USER_KEY
 from ui.messages import t
 
@@ -71,7 +72,7 @@ def test_a_liaison_files_an_appeal_for_the_own_unit(
     at.button(key="appeals.submit").click().run()
     assert t("appeals.file.reasons_required", lang) in [w.value for w in at.warning]
 
-    at.text_area(key="appeals.reasons.0").input("分组不当，应归入窗口单位").run()
+    at.text_area(key="appeals.reasons.0").input("分组不当，应归入窗口单位")
     at.button(key="appeals.submit").click().run()
     assert not at.exception, at.exception
 
@@ -97,7 +98,7 @@ def test_a_liaison_appeals_against_a_response_by_choosing_it(
     choice = at.selectbox(key="appeals.ref.response.0")
     assert choice.options  # the unit's counted responses
     chosen = choice.value
-    at.text_area(key="appeals.reasons.0").input("受访者不是服务对象").run()
+    at.text_area(key="appeals.reasons.0").input("受访者不是服务对象")
     at.button(key="appeals.submit").click().run()
     with make_uow() as uow:
         stored = uow.session.execute(select(Appeal.target, Appeal.target_ref)).one()
@@ -115,7 +116,7 @@ def test_an_admin_upholds_an_appeal_and_sees_the_new_snapshot(
     assert at.tabs[0].label == t("appeals.tab.open", lang, n=1)
     at.button(key="appeals.uphold").click().run()
     assert t("appeals.decide.decision_required", lang) in [w.value for w in at.warning]
-    at.text_area(key=f"appeals.decision.0.{appeal_id}").input("经复核成立").run()
+    at.text_area(key=f"appeals.decision.0.{appeal_id}").input("经复核成立")
     at.button(key="appeals.uphold").click().run()
     assert not at.exception, at.exception
 
@@ -127,6 +128,28 @@ def test_an_admin_upholds_an_appeal_and_sees_the_new_snapshot(
     assert any(s.value.startswith(outcome.split(str(sha))[0]) and sha in s.value for s in at.success)
     assert at.tabs[0].label == t("appeals.tab.open", lang, n=0)
     assert any(sha in c.value for c in at.caption)  # the page now names the new snapshot
+
+
+def test_the_evidence_limit_is_one_and_told_truthfully(
+    repo_root: Path, published: str, make_uow: MakeUow
+) -> None:
+    """The field says 5 MB and the uploader enforces 5 MB (not Streamlit's 200 MB); the
+    service refuses more (tests/db/test_appeals_flow.py)."""
+    liaison = add_user(make_uow, "liaison1", Role.liaison, unit_code=UNIT)
+    at = page(repo_root, liaison)
+
+    mb = MAX_EVIDENCE_BYTES // 2**20
+    assert mb == 5
+    assert upload_limits_mb(at) == {t("appeals.file.evidence", "zh", mb=mb): mb}
+
+
+def test_no_form_explains_ctrl_enter_in_english(repo_root: Path, published: str, make_uow: MakeUow) -> None:
+    liaison = add_user(make_uow, "liaison1", Role.liaison, unit_code=UNIT)
+    file_appeal(make_uow(), liaison, published, UNIT, "分组不当")
+    for user in (liaison, admin(make_uow)):
+        at = page(repo_root, user)
+        assert nodes(at, "form")  # the appeal's and the decision's fields are forms ...
+        assert enter_submitting_forms(at) == []  # ... that do not submit on (Ctrl+)Enter
 
 
 @pytest.mark.parametrize("role", [Role.supervisor, Role.caller])

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from db.models import CallAttempt, Caller, PhoneAnswer, PhoneCase, Role
+from db.models import AuditEntry, CallAttempt, Caller, PhoneAnswer, PhoneCase, Role
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow, add_user
 from tests.db.test_cati import PHONE_ITEMS, add_caller, add_frame_case, fieldwork_campaign
@@ -151,20 +151,91 @@ def test_call_then_record_a_complete_interview(
     assert t("calls.empty", "zh") in page_text(at)
 
 
-def test_without_the_telephony_service_the_caller_records_a_manual_no_answer(
+def test_without_the_telephony_service_the_caller_dials_by_hand_and_records_a_no_answer(
     repo_root: Path, caller: CurrentUser, make_uow: MakeUow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "services.telephony", None)  # import fails
     at = open_page(repo_root, caller, "en")
     at.button(key="calls.call").click().run()
     assert at.error[0].value == t("calls.call.unavailable", "en")
+    at.button(key="calls.manual").click().run()
+    assert t("calls.manual.number", "en", number="13812345678") in page_text(at)
     next(s for s in at.selectbox if s.label == t("calls.outcome.disposition", "en")).set_value("3.13")
     next(b for b in at.button if b.label == t("calls.save", "en")).click().run()
     assert not at.exception
     assert at.success[0].value.startswith("Saved: case k1 will be tried again after")
+    assert "13812345678" not in page_text(at)  # the number goes with the call it was shown for
     with make_uow() as uow:
         case = uow.session.execute(select(PhoneCase).where(PhoneCase.code == "k1")).scalar_one()
         state = (case.disposition, case.attempts, case.next_attempt_at is not None)
         modes = uow.session.execute(select(CallAttempt.mode, CallAttempt.disposition)).all()
     assert state == ("", 1, True)
     assert modes == [("manual", "3.13")]
+
+
+def choose(at: AppTest, label_key: str, value: str, lang: str = "zh") -> None:
+    next(s for s in at.selectbox if s.label == t(label_key, lang)).set_value(value)
+
+
+def save(at: AppTest, lang: str = "zh") -> None:
+    next(b for b in at.button if b.label == t("calls.save", lang)).click().run()
+    assert not at.exception, at.exception
+
+
+def test_a_complete_without_any_call_is_refused_and_nothing_is_stored(
+    repo_root: Path, caller: CurrentUser, make_uow: MakeUow
+) -> None:
+    at = open_page(repo_root, caller)
+    assert t("calls.call.manual", "zh") in page_text(at)
+    choose(at, "calls.outcome.disposition", "1.1")
+    for code, option in {"p1": "s", "p2": "s", "p3": "s"}.items():
+        at.radio(key=f"calls.q.0.{code}").set_value(option)
+    save(at)
+    assert at.error[0].value == t("calls.error.no_call", "zh")
+    assert not at.success
+    with make_uow() as uow:
+        case = uow.session.execute(select(PhoneCase).where(PhoneCase.code == "k1")).scalar_one()
+        state = (case.disposition, case.attempts)
+        stored = (
+            uow.session.execute(select(CallAttempt)).all(),
+            uow.session.execute(select(PhoneAnswer)).all(),
+        )
+    assert state == ("", 0) and stored == ([], [])
+
+
+def test_dialling_by_hand_shows_the_number_for_that_case_only_and_the_complete_goes_on_that_call(
+    repo_root: Path, caller: CurrentUser, make_uow: MakeUow
+) -> None:
+    add_frame_case(make_uow, "k3", "u2", caller, phone="13700002222", name="王芳")
+    at = open_page(repo_root, caller)
+    assert "13812345678" not in page_text(at)
+    at.button(key="calls.manual").click().run()
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert t("calls.manual.number", "zh", number="13812345678") in text
+    assert "13700002222" not in text and "13900001111" not in text
+
+    # the same caller's other case: neither number is shown
+    at.selectbox(key="calls.pick").set_value("c1/k3").run()
+    text = page_text(at)
+    assert "13812345678" not in text and "13700002222" not in text
+    assert "137****2222" in text
+    # back on k1: the dial is on record (the number is not kept once the case was left)
+    at.selectbox(key="calls.pick").set_value("c1/k1").run()
+    text = page_text(at)
+    assert "13812345678" not in text and t("calls.manual.open", "zh") in text
+
+    choose(at, "calls.outcome.disposition", "1.1")
+    for code in PHONE_ITEMS:
+        at.radio(key=f"calls.q.0.{code}").set_value("s")
+    save(at)
+    assert at.success[0].value == t("calls.saved.closed", "zh", case="k1", code="1.1")
+    with make_uow() as uow:
+        s = uow.session
+        attempts = s.execute(select(CallAttempt.mode, CallAttempt.disposition)).all()
+        case = s.execute(select(PhoneCase).where(PhoneCase.code == "k1")).scalar_one()
+        state = (case.disposition, case.attempts)
+        reveal = s.execute(select(AuditEntry).where(AuditEntry.action == "case.call.manual")).scalar_one()
+        trail = (reveal.actor, reveal.entity_id, repr(reveal.before) + repr(reveal.after))
+    assert attempts == [("manual", "1.1")] and state == ("1.1", 1)
+    assert trail[:2] == ("caller1", "c1/k1") and "5678" not in trail[2]

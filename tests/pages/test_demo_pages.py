@@ -20,6 +20,7 @@ from db.models import Role, User
 from db.uow import UnitOfWork
 from services.permissions import CurrentUser
 from ui.auth import SEEDED_USER_KEY
+from ui.messages import t
 
 KEY = base64.b64encode(hashlib.sha256(b"demo-pages").digest()).decode()
 
@@ -97,3 +98,26 @@ def test_every_page_renders_on_the_demo_for_its_role(
     # (st.error also marks content here, e.g. a red card, so only exceptions fail the test)
     assert not at.exception, at.exception
     assert at.title, "the page drew nothing"
+
+
+def test_a_visitor_finds_the_demo_s_public_bulletin_with_units_listed(
+    repo_root: Path, demo_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """评议通报 is not empty for a newcomer: the demo's 2024 bulletin is public, and the
+    page opens it on that year's fieldwork rather than on today's (empty) week."""
+    monkeypatch.setenv("DATABASE_URL", demo_database)
+    monkeypatch.setenv("APPRAISAL_SECRET_KEY", KEY)
+    monkeypatch.setenv("APPRAISAL_DATA_DIR", str(tmp_path))
+
+    at = render(repo_root, demo_database, "app_pages/bulletin.py", None, "zh")
+
+    assert not at.exception and not at.error
+    assert t("bulletin.none", "zh") not in [i.value for i in at.info]
+    assert at.selectbox(key="bulletin.campaign").value == "lj-2024"
+    assert at.radio(key="bulletin.period").value == "range"
+    first, last = at.date_input(key="bulletin.range").value
+    assert (first.year, first.month) == (2024, 11) and (last.year, last.month) == (2024, 12)
+    tables = [table.value for table in at.dataframe]
+    assert len(tables) >= 2 and all(len(table) == 10 for table in tables[:2])
+    units = {name for table in tables for name in table["unit"]}
+    assert any(name.endswith("派出所") or name.endswith("局") for name in units)

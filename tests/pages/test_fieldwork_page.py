@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from db.models import AuditEntry, Caller, PhoneCase, Role
-from services.fieldwork import record_call_outcome
+from services.fieldwork import ASSIGN_PAGE_SIZE
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow, add_user
-from tests.db.test_cati import ALL_SATISFIED, add_caller, add_frame_case, fieldwork_campaign
+from tests.db.test_cati import (
+    ALL_SATISFIED,
+    add_caller,
+    add_frame_case,
+    add_unassigned_cases,
+    dialled,
+    fieldwork_campaign,
+    unassigned,
+)
 from ui.auth import SEEDED_USER_KEY
 from ui.messages import LANGS, t
 
@@ -26,8 +35,8 @@ def people(app_database: str, make_uow: MakeUow) -> dict[str, CurrentUser]:
     add_frame_case(make_uow, "k1", "u1", a)
     add_frame_case(make_uow, "k2", "u1", a)
     add_frame_case(make_uow, "k3", "u2", b)
-    record_call_outcome(make_uow(), a, "c1", "k1", "1.1", answers=ALL_SATISFIED, duration_seconds=15.0)
-    record_call_outcome(make_uow(), b, "c1", "k3", "2.11")
+    dialled(make_uow, a, "k1", "1.1", answers=ALL_SATISFIED, duration_seconds=15.0)
+    dialled(make_uow, b, "k3", "2.11")
     return {
         "a": a,
         "b": b,
@@ -46,6 +55,10 @@ def open_page(repo_root: Path, user: CurrentUser, lang: str = "zh") -> AppTest:
     return at
 
 
+def units_table(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "progress" in d.value.columns)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_supervisor_sees_progress_rates_flags_and_backchecks(
     repo_root: Path, people: dict[str, CurrentUser], lang: str
@@ -55,18 +68,68 @@ def test_the_supervisor_sees_progress_rates_flags_and_backchecks(
     subheaders = [s.value for s in at.subheader]
     assert t("fieldwork.contractor.header", lang, cases=3) in subheaders
     assert t("fieldwork.short.header", lang, n=1) in subheaders  # k1 took 15 s
-    assert t("fieldwork.assign.header", lang) in subheaders
+    # the actions come before the progress
+    assert subheaders.index(t("fieldwork.assign.header", lang)) < subheaders.index(
+        t("fieldwork.units.header", lang)
+    )
     # RR1 of the contractor: 1 complete of 3 cases (k2 never called counts as 3.11)
     assert at.metric[0].value == "33.3%"
-    # min_phone defaults to 10 completes per unit
-    texts = [p.proto.text for p in at.get("progress")]
-    assert texts == [
-        t("fieldwork.units.progress", lang, name="单位u1", done=1, target=10),
-        t("fieldwork.units.progress", lang, name="单位u2", done=0, target=10),
+    # one table, not a progress bar per unit; min_phone defaults to 10 completes per unit
+    assert not at.get("progress")
+    table = units_table(at)
+    assert table[["unit", "progress", "completes", "target", "RR1"]].values.tolist() == [
+        ["单位u1", 10.0, 1, 10, 50.0],  # k1 complete, k2 never called
+        ["单位u2", 0.0, 0, 10, 0.0],  # k3 a refusal
     ]
+    assert t("fieldwork.daily.header", lang) in subheaders
     backcheck = at.dataframe[-1].value
     assert list(backcheck.iloc[:, 0]) == ["k1"]
     assert "138****5678" in backcheck.to_string() and "13812345678" not in backcheck.to_string()
+
+
+def test_the_unit_table_is_searched_by_name_or_code(repo_root: Path, people: dict[str, CurrentUser]) -> None:
+    at = open_page(repo_root, people["admin"])
+    at.text_input(key="fieldwork.units.search").input("u2").run()
+    assert not at.exception
+    assert units_table(at)["unit"].tolist() == ["单位u2"]
+    assert t("fieldwork.units.shown", "zh", shown=1, total=2) in [c.value for c in at.caption]
+    at.text_input(key="fieldwork.units.search").input("不存在").run()
+    assert units_table(at).empty
+
+
+def test_dealing_more_than_a_page_asks_to_confirm_the_count_first(
+    repo_root: Path, people: dict[str, CurrentUser], make_uow: MakeUow
+) -> None:
+    add_unassigned_cases(make_uow, "u1", ASSIGN_PAGE_SIZE, "a")
+    add_unassigned_cases(make_uow, "u2", 5, "b")
+    at = open_page(repo_root, people["sup"])
+    units = next(m for m in at.multiselect if m.label == t("fieldwork.bulk.units", "zh"))
+    assert units.placeholder == t("fieldwork.bulk.units.placeholder", "zh")
+    next(c for c in at.checkbox if c.label == t("fieldwork.bulk.all_units", "zh", n=2)).check()
+    next(m for m in at.multiselect if m.label == t("fieldwork.bulk.callers", "zh")).set_value(
+        ["caller-caller1", "caller-caller2"]
+    )
+    next(b for b in at.button if b.label == t("fieldwork.bulk.submit", "zh")).click().run()
+    assert not at.exception, at.exception
+    n = ASSIGN_PAGE_SIZE + 5
+    assert at.warning[0].value == t("fieldwork.bulk.confirm", "zh", n=n, callers=2)
+    assert unassigned(make_uow) == n  # nothing assigned yet
+
+    at.button(key="fieldwork.bulk.cancel").click().run()
+    assert not [b for b in at.button if b.key == "fieldwork.bulk.confirm"]
+    assert unassigned(make_uow) == n
+
+    next(c for c in at.checkbox if c.label == t("fieldwork.bulk.all_units", "zh", n=2)).check()
+    next(m for m in at.multiselect if m.label == t("fieldwork.bulk.callers", "zh")).set_value(
+        ["caller-caller2"]
+    )
+    next(b for b in at.button if b.label == t("fieldwork.bulk.submit", "zh")).click().run()
+    confirm = at.button(key="fieldwork.bulk.confirm")
+    assert confirm.label == t("fieldwork.bulk.confirm_button", "zh", n=n)
+    confirm.click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == t("fieldwork.bulk.done", "zh", n=n)
+    assert unassigned(make_uow) == 0
 
 
 def test_an_admin_watches_but_gets_no_forms(repo_root: Path, people: dict[str, CurrentUser]) -> None:

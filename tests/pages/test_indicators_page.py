@@ -14,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 from db.models import CampaignStatus, Role
 from services.indicators import (
     GROUND_UNDER_24H,
+    ImportRejected,
     IndicatorSpec,
+    import_indicator_values,
     import_overdue_cases,
     indicator_values,
     list_indicators,
@@ -24,6 +26,7 @@ from services.indicators import (
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow, add_user, seed_campaign
 from ui.auth import SEEDED_USER_KEY, USER_KEY
+from ui.defects import defect_rows
 from ui.messages import t
 
 PAGE = "app_pages/indicators.py"
@@ -81,6 +84,56 @@ def test_a_bad_definition_shows_the_reason_and_stores_nothing(
     assert not at.exception
     assert len(at.error) == 1 and "floor and a target" in at.error[0].value
     assert list_indicators(make_uow(), admin, "c1") == []
+
+
+def test_a_name_a_spreadsheet_would_run_is_refused_in_the_persons_language(
+    repo_root: Path, make_uow: MakeUow, admin: CurrentUser
+) -> None:
+    at = open_page(repo_root, admin)
+    at.text_input(key="indicators.form.code.0").set_value("closure")
+    at.text_input(key="indicators.form.name.0").set_value('=HYPERLINK("http://x","y")')
+    next(b for b in at.button if b.label == t("indicators.form.save", "zh")).click().run()
+    assert not at.exception
+    shown = t("import.defect.formula_like", "zh", value='=HYPERLINK("http://x","y")')
+    assert [e.value for e in at.error] == [t("indicators.error", "zh", detail=shown)]
+    assert list_indicators(make_uow(), admin, "c1") == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_bad_indicator_file_is_shown_in_the_persons_language_with_file_line_and_column(
+    make_uow: MakeUow, admin: CurrentUser, lang: str
+) -> None:
+    save_indicator(make_uow(), admin, "c1", IndicatorSpec(code="closure", name="12345办结率"))
+    text = "unit_id,indicator_id,value\nu9,closure,80\nu2,nosuch,很好\n"
+    with pytest.raises(ImportRejected) as refused:
+        import_indicator_values(make_uow(), admin, "c1", "values.csv", text.encode("gb18030"))
+    # what the page's table shows (ui.defects, as app_pages/indicators.py calls it)
+    assert defect_rows(refused.value.defects, lang) == [
+        {
+            "file": "values.csv",
+            "line": 2,
+            "column": "unit_id",
+            "message": t("import.defect.unit_unknown", lang, unit="u9", campaign="c1"),
+        },
+        {
+            "file": "values.csv",
+            "line": 3,
+            "column": "indicator_id",
+            "message": t("import.defect.indicator_unknown", lang, code="nosuch", campaign="c1"),
+        },
+        {
+            "file": "values.csv",
+            "line": 3,
+            "column": "value",
+            "message": t("import.defect.not_a_number", lang, value="很好"),
+        },
+    ]
+    if lang == "zh":
+        assert (
+            defect_rows(refused.value.defects, lang)[0]["message"] == "单位“u9”不是评议活动 c1 的被评议单位。"
+        )
+    # the English stays for logs and the exception
+    assert 'values.csv, line 2, column unit_id: unit "u9" is not appraised' in str(refused.value)
 
 
 def test_exempting_a_case_and_computing_the_overtime_indicator(

@@ -158,7 +158,7 @@ def test_references_become_the_numbers_of_the_codes(
     ]
     (csv_name,) = [name for name in downloads if name.endswith(".csv")]
     header, *lines = parse_csv(downloads[csv_name])
-    assert header == ["reference", "link"]
+    assert header == ["Reference", "Link"]
     # without APPRAISAL_PUBLIC_URL the links use the origin of the staff member's address
     assert [ref for ref, _ in lines] == ["12345-1", "12345-2", "12345-3"]
     assert all(link.startswith("http://10.1.2.3:8501/?t=") for _, link in lines)

@@ -14,9 +14,11 @@ from streamlit.testing.v1 import AppTest
 
 from db.models import CardCase, RectificationItem, Role, User
 from services import cards, rectification
+from services.appeals import MAX_EVIDENCE_BYTES
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow, add_user
 from tests.db.publishing import publish, small_bundle
+from tests.pages.chrome import enter_submitting_forms, nodes, upload_limits_mb
 from ui.auth import SEEDED_USER_KEY, USER_KEY
 from ui.messages import t
 
@@ -84,11 +86,16 @@ def test_a_liaison_plans_and_updates_only_the_own_unit(
     mine = rectification.ledger(make_uow(), liaison, published)
 
     at = page(repo_root, liaison, lang)
+    # Streamlit's English stays out: no form explains Ctrl+Enter, the evidence field
+    # enforces the limit its label states
+    assert nodes(at, "form") and enter_submitting_forms(at) == []
+    mb = MAX_EVIDENCE_BYTES // 2**20
+    assert set(upload_limits_mb(at).items()) == {(t("rectification.edit.evidence", lang, mb=mb), mb)}
     assert len(at.dataframe[0].value) == 1  # only the own card
     assert len(at.dataframe[1].value) == len(mine)  # only the own items
     assert not [b for b in at.button if b.key in ("cards.issue", "rectification.generate", "cards.lift")]
 
-    at.text_area(key=f"cards.plan.0.{card.id}").input("一、设导办员；二、限时办结").run()
+    at.text_area(key=f"cards.plan.0.{card.id}").input("一、设导办员；二、限时办结")
     at.button(key="cards.plan.submit").click().run()
     assert not at.exception, at.exception
     assert t("cards.plan.done", lang) in [s.value for s in at.success]

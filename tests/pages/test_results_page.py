@@ -3,15 +3,27 @@ SQLite and PostgreSQL: nobody signs in, everything shown is the publication's.""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from db.bundle_io import import_bundle
+from db.models import CampaignStatus, Role, User
+from db.uow import UnitOfWork
+from services import campaigns
+from services.permissions import CurrentUser
 from services.results import published_results
-from tests.db.kit import MakeUow
+from services.scoring import score_stored_campaign
+from tests.db.kit import Clock, MakeUow, set_status
 from tests.db.publishing import publish, small_bundle
 from ui.messages import t
+from ui.timefmt import beijing_time
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +45,25 @@ def page(repo_root: Path, path: str, lang: str = "zh", **query: str) -> AppTest:
     at.switch_page(path).run()
     assert not at.exception, at.exception
     return at
+
+
+def vega_charts(at: AppTest) -> list[Any]:
+    """The charts drawn (AppTest knows them only as unknown vega_lite_chart elements)."""
+    found: list[Any] = []
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", "") == "vega_lite_chart":
+                found.append(child)
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def account(uow: UnitOfWork, username: str) -> CurrentUser:
+    user = uow.session.execute(select(User).where(User.username == username)).scalar_one()
+    return CurrentUser(user.id, user.username, Role(user.role))
 
 
 def markdown(at: AppTest) -> str:
@@ -61,7 +92,7 @@ def test_the_lists_cards_and_ranking_are_public(
             assert row.name in text
     for row in results.carded():
         assert row.name in text
-    assert t("results.notice_period", lang, until=f"{results.campaign.notice_ends_at:%Y-%m-%d}") in [
+    assert t("results.notice_period", lang, until=beijing_time(results.campaign.notice_ends_at)) in [
         i.value for i in at.info
     ]
     ranking = at.dataframe[0].value
@@ -110,6 +141,44 @@ def test_a_unit_page_shows_its_result_components_and_trend(
         assert [w.value for w in at.warning] == [t("unit.card.yellow", lang)]
     trend = at.dataframe[0].value
     assert list(trend[t("unit.year", lang)]) == [str(results.campaign.year)]
+
+
+def test_the_unit_trend_chart_runs_over_the_years(
+    repo_root: Path, published: str, make_uow: MakeUow, bundle: Path, tmp_path: Path
+) -> None:
+    # the same city a year later: a second publication in the campaign series
+    later = tmp_path / "later"
+    shutil.copytree(bundle, later)
+    toml = (later / "campaign.toml").read_text(encoding="utf-8")
+    year = published_results(make_uow(), published).campaign.year
+    (later / "campaign.toml").write_text(
+        toml.replace(f'id = "{published}"', f'id = "{published}-next"').replace(
+            f"year = {year}", f"year = {year + 1}"
+        ),
+        encoding="utf-8",
+    )
+    with make_uow() as uow:
+        code = import_bundle(uow, later).code
+        uow.commit()
+    with make_uow("scorer") as uow:
+        score_stored_campaign(uow, code, replicates=0)
+        uow.commit()
+    set_status(make_uow, code, CampaignStatus.review)
+    with make_uow() as uow:
+        first, second = (account(uow, name) for name in ("admin1", "admin2"))
+    campaigns.request_publication(make_uow(), first, code)
+    campaigns.approve_publication(make_uow(), second, code, clock=Clock())
+    unit_id = published_results(make_uow(), code).rows[0].unit_id
+
+    at = page(repo_root, "app_pages/unit.py", campaign=code, unit=unit_id)
+
+    [chart] = vega_charts(at)
+    spec = json.loads(chart.proto.spec)
+    x = (spec.get("encoding") or spec["layer"][0]["encoding"])["x"]
+    assert x["title"] == t("unit.year", "zh")
+    [dataset] = chart.proto.datasets
+    frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+    assert frame[x["field"]].tolist() == [str(year), str(year + 1)]  # the years, not 0 and 1
 
 
 def test_the_unit_page_waits_for_a_choice(repo_root: Path, published: str) -> None:

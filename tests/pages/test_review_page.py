@@ -161,6 +161,8 @@ def test_running_the_check_quarantines_the_flagged_responses_and_queues_them(
     table = at.data_editor[0].value
     burst_flags = table.loc[table["code"] == BURST[0], "flags"].item()
     assert t("review.flag.device_burst", lang) in burst_flags
+    # submitted at 09:00 UTC (T0), read in Beijing time
+    assert table.loc[table["code"] == BURST[0], "submitted_at"].item() == "2026-03-01 17:00"
     assert t("review.tab.pending", lang, n=len(BURST) + 1) in [tab.label for tab in at.tabs]
     assert all(responses(make_uow, campaign)[c][0] == "quarantined" for c in BURST)
     # no personal data reaches the page
@@ -179,7 +181,9 @@ def test_the_detail_shows_translated_flags_answers_and_comment(
     assert any("Response burst1" in m for m in markdown)
     assert any(t("review.flag.device_burst", "en") in m for m in markdown)
     answers = next(d.value for d in at.dataframe if "answer" in d.value.columns)
-    assert list(answers["item"]) == ["attitude", "efficiency"]  # the example's survey items, in English
+    # the example's survey items, in English, written as labels are ("attitude" in the bundle)
+    assert list(answers["item"]) == ["Attitude", "Efficiency"]
+    assert any(c.value.startswith("Citizens · ") for c in at.caption)  # the group ("citizens" in the data)
     assert list(answers["score"]) == [100.0, 100.0]
     assert "服务很好" in [i.value for i in at.info]  # the comment, shown as written
 
@@ -215,6 +219,8 @@ def test_bulk_reject_of_every_shown_response(
     at = open_page(repo_root, admin)
     # show only the device burst, then select all shown
     flags = next(m for m in at.multiselect if m.label == t("review.queue.filter_flags", "zh"))
+    # no English "Choose options" nor "Select all" in the filter
+    assert flags.placeholder == t("review.queue.filter_flags", "zh") and flags.proto.select_all == 0
     flags.set_value(["device_burst"]).run()
     assert sorted(queue_codes(at)) == BURST
     at.checkbox[0].check().run()

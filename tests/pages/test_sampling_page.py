@@ -170,6 +170,28 @@ def test_the_file_report_lists_every_defect_by_line(
     assert "u7" in defects["message"].tolist()[0]
 
 
+def test_a_bad_frame_is_reported_in_chinese_with_file_line_and_column(
+    repo_root: Path, make_uow: MakeUow, sup: CurrentUser
+) -> None:
+    data = "unit_id,name,phone\nu7,甲,13800000002\nu1,=HYPERLINK(1),13800000003\nu1,丙,12345\n".encode()
+    report = check_frame(make_uow(), sup, "c1", data, "bad.csv")
+    at = AppTest.from_file(str(repo_root / "streamlit_app.py"), default_timeout=60)
+    at.session_state["lang"] = "zh"
+    at.session_state[SEEDED_USER_KEY] = sup
+    at.session_state["sampling.frame_report"] = report
+    at.session_state["sampling.notice"] = ("error", "sampling.frame.check_refuses")
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    defects = table(at, "kind")
+    assert defects[["file", "line", "column", "message"]].values.tolist() == [
+        ["bad.csv", 2, "unit_id", "单位“u7”不是评议活动 c1 的被评议单位。"],
+        ["bad.csv", 3, "name", t("import.defect.formula_like", "zh", value="=HYPERLINK(1)")],
+        ["bad.csv", 4, "phone", t("import.defect.phone_invalid", "zh", detail="")],
+    ]
+    assert "formula" not in defects.to_string() and "not appraised" not in defects.to_string()
+
+
 def test_without_a_frame_the_page_asks_for_one(repo_root: Path, sup: CurrentUser) -> None:
     at = open_page(repo_root, sup, lang="en")
     assert t("sampling.frames.none", "en") in [i.value for i in at.info]

@@ -6,10 +6,11 @@ publication by a second admin. Every test runs on SQLite and on PostgreSQL (``ap
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from db.bundle_io import import_bundle
@@ -19,6 +20,7 @@ from tests.db.kit import MakeUow, add_user, campaign_status, set_status
 from tests.db.publishing import small_bundle
 from ui.auth import SEEDED_USER_KEY
 from ui.messages import t
+from ui.timefmt import beijing_time
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example" / "bundle"
@@ -120,9 +122,9 @@ def test_an_admin_scores_and_a_second_admin_approves_the_publication(
 
     step(at, "request_publication")
     assert t("scoring.lifecycle.requested", "en", user="admin1", run=run_id) in texts(at.info)
-    # the requester cannot approve: the service refuses, the page says why in the user's language
-    step(at, "approve_publication")
-    assert t("scoring.reason.self_approval", "en", user="admin1") in texts(at.error)
+    # the requester is not offered the approval (the service would refuse it) and is told why
+    assert "scoring.step.approve_publication" not in [b.key for b in at.button]
+    assert t("scoring.lifecycle.own_request", "en") in texts(at.caption)
     assert campaign_status(make_uow, campaign) == CampaignStatus.review
 
     at.session_state[SEEDED_USER_KEY] = second
@@ -144,7 +146,44 @@ def test_an_admin_scores_and_a_second_admin_approves_the_publication(
     ]
     step(at, "finalize")
     assert t("scoring.error.refused", "en") in texts(at.error)
+    # the end of the notice period, in Beijing time as everywhere on the page
+    assert t("scoring.reason.notice", "en", ends=beijing_time(notice_ends)) in texts(at.error)
+    assert beijing_time(notice_ends) == [m.value for m in at.metric][2]
     assert campaign_status(make_uow, campaign) == CampaignStatus.published
+
+
+def test_going_back_says_a_request_lapses_only_when_one_is_waiting(
+    campaign: str, admins: tuple[CurrentUser, CurrentUser], make_uow: MakeUow, repo_root: Path
+) -> None:
+    at = score(open_page(repo_root, admins[0]), 0)
+    step(at, "start_review")
+    lapses = t("scoring.confirm.request_lapses", "en")
+
+    for name in ("return_to_scoring", "reopen_fieldwork"):
+        at.button(key=f"scoring.step.{name}").click().run()
+        asked = texts(at.warning)
+        assert t(f"scoring.confirm.{name}", "en", code=campaign) in asked
+        assert lapses not in asked  # no request is waiting
+        at.button(key="scoring.confirm.no").click().run()
+
+    step(at, "request_publication")
+    at.button(key="scoring.step.return_to_scoring").click().run()
+    assert lapses in texts(at.warning)
+    at.button(key="scoring.confirm.yes").click().run()
+    assert campaign_status(make_uow, campaign) == CampaignStatus.scoring
+
+
+def test_times_on_the_page_are_beijing_time(
+    campaign: str, admins: tuple[CurrentUser, CurrentUser], make_uow: MakeUow, repo_root: Path
+) -> None:
+    at = score(open_page(repo_root, admins[0]), 0)
+    with make_uow() as uow:  # a run stored at 16:30 UTC was made at 00:30 the next day in Beijing
+        uow.session.execute(update(ScoringRun).values(created_at=datetime(2026, 1, 1, 16, 30, tzinfo=UTC)))
+        uow.commit()
+    at.run()
+    chosen = at.selectbox(key="scoring.run_id")
+    assert "2026-01-02 00:30" in chosen.format_func(chosen.value)
+    assert "UTC" not in chosen.format_func(chosen.value)
 
 
 def test_lists_cards_consecutive_and_ineligible_units_of_a_run(
@@ -156,17 +195,17 @@ def test_lists_cards_consecutive_and_ineligible_units_of_a_run(
     ranking = next(f for f in frames if "rank_ci" in f.columns)
     assert ranking["unit"].tolist()[:3] == ["甲街道派出所（A1）", "乙街道派出所（A2）", "丙街道派出所（A3）"]
     carded = next(f for f in frames if "why" in f.columns)
-    assert carded["why"].tolist() == ["unsatisfactory two years running", "vetoed"]
+    assert carded["why"].tolist() == ["Unsatisfactory two years running", "Vetoed"]
     heads = next(f for f in frames if "head" in f.columns)
-    assert heads.to_dict("records") == [{"unit": "丙街道派出所（A3）", "head": "张伟", "card": "red card"}]
+    assert heads.to_dict("records") == [{"unit": "丙街道派出所（A3）", "head": "张伟", "card": "Red card"}]
     missing = next(f for f in frames if "missing" in f.columns)
     # A4 has one valid survey answer; the example needs two (eligibility.min_survey = 2)
     assert missing.to_dict("records") == [
         {
             "unit": "丁街道派出所（A4）",
-            "group": "grassroots stations",
-            "reason": "too few survey answers",
-            "missing": "survey answers 1 of 2 needed",
+            "group": "Grassroots stations",
+            "reason": "Too few survey answers",
+            "missing": "Survey answers 1 of 2 needed",
         }
     ]
 
@@ -205,9 +244,9 @@ def test_charts_and_weight_sensitivity(
     assert "甲街道派出所（A1）" in shown
     settings = next(df.value for df in at.dataframe if "entered_best" in df.value.columns)
     assert len(settings) == 12
-    assert settings["setting"].tolist()[0] == "survey -10 points"
+    assert settings["setting"].tolist()[0] == "Survey -10 points"
     stability = next(df.value for df in at.dataframe if "stable" in df.value.columns)
-    assert set(stability["stable"]) == {"stable"}  # the example's lists never move
+    assert set(stability["stable"]) == {"Stable"}  # the example's lists never move
 
 
 @pytest.mark.parametrize("role", [Role.caller, Role.liaison, Role.supervisor])

@@ -15,10 +15,12 @@ import ui.survey as ui_survey
 from db.crypto import normalize_cn_mobile, phone_hash
 from db.models import CampaignStatus, Invitation, Role, SurveyResponse
 from services.invitations import issue_batch, redeem
+from services.responses import CommentTooLong
+from survey.problems import MAX_COMMENT_CHARS
 from survey.verification import PhoneVerification, SimulatedVerifier
 from tests.db.kit import MakeUow, add_user, seed_campaign, set_status
 from ui.messages import t
-from ui.survey import phone_verification
+from ui.survey import phone_verification, refusal_text
 
 FORM = "c1-u2"  # form key: campaign and unit
 NUMBER = "138 0013 8000"
@@ -205,6 +207,31 @@ def test_going_back_from_the_confirmation_keeps_the_answers(repo_root: Path, cam
     assert sorted(a.option_code for a in r.answers) == ["s", "x"]
 
 
+def test_a_comment_over_the_limit_keeps_what_fits_and_says_the_rest_was_cut(
+    repo_root: Path, campaign: MakeUow
+) -> None:
+    at = app(repo_root, token=token_for(campaign)).run()
+    fill_form(at)
+    comment = "窗" * MAX_COMMENT_CHARS + "口" * 100
+    at.text_area(key=f"comment-{FORM}").input(comment)
+    assert at.text_area(key=f"comment-{FORM}").max_chars == 0  # none: the browser would drop it all
+
+    button(at, "survey.next").click().run()
+
+    assert not at.exception
+    assert [w.value for w in at.warning] == [t("survey.comment.cut", "zh", limit=MAX_COMMENT_CHARS, cut=100)]
+    button(at, "survey.confirm.submit").click().run()
+    [r] = responses(campaign)
+    assert r.comment == "窗" * MAX_COMMENT_CHARS
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_comment_the_service_refuses_as_too_long_is_explained(lang: str) -> None:
+    assert refusal_text(CommentTooLong(MAX_COMMENT_CHARS + 1), lang) == t(
+        "survey.refused.comment_too_long", lang, limit=MAX_COMMENT_CHARS
+    )
+
+
 def test_the_questionnaire_is_in_english_when_chosen(repo_root: Path, campaign: MakeUow) -> None:
     at = app(repo_root, "en", token=token_for(campaign)).run()
 
@@ -215,7 +242,7 @@ def test_the_questionnaire_is_in_english_when_chosen(repo_root: Path, campaign: 
         "不满意",
         "不了解",
     ]  # no English labels seeded
-    assert at.checkbox(key=f"p-inaction-{FORM}").label == "inaction"
+    assert at.checkbox(key=f"p-inaction-{FORM}").label == t("problem.inaction", "en")
     button(at, "survey.next", "en").click().run()
     assert t("survey.missing_group", "en") in [e.value for e in at.error]
 
@@ -262,7 +289,33 @@ def test_a_verified_number_answers_once_per_unit(repo_root: Path, campaign: Make
     button(at, "survey.done.another").click().run()
     choose_unit(at)
     assert t("survey.refused.duplicate", "zh") in [w.value for w in at.warning]
+    assert not at.exception  # the second "rate another unit" button has a key of its own
     assert not at.main.radio
+    assert len(responses(campaign)) == 1
+
+
+def test_a_verified_number_that_answered_is_told_so_in_a_new_session_and_can_move_on(
+    repo_root: Path, campaign: MakeUow
+) -> None:
+    first = open_survey(repo_root)
+    choose_unit(first)
+    verify(first)
+    fill_form(first)
+    button(first, "survey.next").click().run()
+    button(first, "survey.confirm.submit").click().run()
+
+    second = open_survey(repo_root)  # another browser, the same number and unit
+    choose_unit(second)
+    verify(second)
+
+    assert not second.exception
+    assert [w.value for w in second.warning] == [t("survey.refused.duplicate", "zh")]
+    assert not second.main.radio
+    # both "rate another unit" buttons are there, each works
+    [_top, below] = [b for b in second.button if b.label == t("survey.change_unit", "zh")]
+    below.click().run()
+    assert not second.exception
+    assert t("survey.step.unit", "zh") in texts(second)
     assert len(responses(campaign)) == 1
 
 
@@ -310,6 +363,16 @@ def test_a_wrong_code_counts_down_and_an_invalid_number_is_explained(
 
     assert [e.value for e in at.error] == [t("survey.refused.code_wrong", "zh", left=4)]
     assert not at.main.radio
+
+    # a whole SMS pasted into the code box is refused as such, without using an attempt
+    code_box = next(i for i in at.text_input if i.label == t("survey.verify.code", "zh"))
+    code_box.input("【十佳十差评议】您的验证码为123456，10分钟内有效，请勿告知他人。")
+    button(at, "survey.verify.check").click().run()
+    assert [e.value for e in at.error] == [t("survey.verify.code_too_long", "zh")]
+    code_box = next(i for i in at.text_input if i.label == t("survey.verify.code", "zh"))
+    code_box.input("999999" if code_box.value != "999999" else "888888")
+    button(at, "survey.verify.check").click().run()
+    assert [e.value for e in at.error] == [t("survey.refused.code_wrong", "zh", left=3)]
 
 
 def test_too_many_codes_for_one_number_are_refused(repo_root: Path, campaign: MakeUow) -> None:
