@@ -86,6 +86,24 @@ from survey.assurance import (
 COMPLETE = "1.1"
 
 
+def _open_case_of(
+    uow: UnitOfWork, campaign_code: str, case_code: str, actor: CurrentUser
+) -> tuple[Campaign, PhoneCase, Caller]:
+    """The campaign, the case and its caller, if the case is ``actor``'s own, still open, and its
+    campaign in fieldwork: the checks before a caller dials or records anything."""
+    campaign = load_campaign(uow, campaign_code)
+    case = _case(uow, campaign.id, case_code)
+    caller = uow.session.get(Caller, case.caller_id) if case.caller_id else None
+    if caller is None or caller.user_id != actor.id:
+        raise PermissionDenied(f"case {case_code} is not assigned to {actor.username}")
+    assert_inputs_editable(campaign)
+    if CampaignStatus(campaign.status) != CampaignStatus.fieldwork:
+        raise Refused(f"campaign {campaign_code} is not in fieldwork ({campaign.status})")
+    if case.disposition:
+        raise Refused(f"case {case_code} is already closed ({case.disposition})")
+    return campaign, case, caller
+
+
 def _case(uow: UnitOfWork, campaign_id: int, case_code: str) -> PhoneCase:
     case = uow.session.execute(
         select(PhoneCase)
@@ -627,16 +645,7 @@ def start_manual_dial(
     with uow:
         uow.actor = actor.username
         session = uow.session
-        campaign = load_campaign(uow, campaign_code)
-        case = _case(uow, campaign.id, case_code)
-        caller = session.get(Caller, case.caller_id) if case.caller_id else None
-        if caller is None or caller.user_id != actor.id:
-            raise PermissionDenied(f"case {case_code} is not assigned to {actor.username}")
-        assert_inputs_editable(campaign)
-        if CampaignStatus(campaign.status) != CampaignStatus.fieldwork:
-            raise Refused(f"campaign {campaign_code} is not in fieldwork ({campaign.status})")
-        if case.disposition:
-            raise Refused(f"case {case_code} is already closed ({case.disposition})")
+        campaign, case, caller = _open_case_of(uow, campaign_code, case_code, actor)
         entry = session.get(FrameEntry, case.frame_entry_id) if case.frame_entry_id else None
         if entry is None or entry.phone_enc is None:
             raise Refused(
@@ -748,16 +757,7 @@ def record_call_outcome(
     with uow:
         uow.actor = actor.username
         session = uow.session
-        campaign = load_campaign(uow, campaign_code)
-        case = _case(uow, campaign.id, case_code)
-        caller = session.get(Caller, case.caller_id) if case.caller_id else None
-        if caller is None or caller.user_id != actor.id:
-            raise PermissionDenied(f"case {case_code} is not assigned to {actor.username}")
-        assert_inputs_editable(campaign)
-        if CampaignStatus(campaign.status) != CampaignStatus.fieldwork:
-            raise Refused(f"campaign {campaign_code} is not in fieldwork ({campaign.status})")
-        if case.disposition:
-            raise Refused(f"case {case_code} is already closed ({case.disposition})")
+        campaign, case, caller = _open_case_of(uow, campaign_code, case_code, actor)
         chosen = _check_answers(uow, campaign.id, disposition, answers)
         settings = fieldwork_settings(campaign.method_toml)
 
