@@ -2319,8 +2319,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "操作未能完成，请检查所选问卷的状态后重试。",
         "en": "The action could not be done; check the state of the chosen responses and try again.",
     },
-    # --- hardening (bundles): keys of this area go directly below this line ---
-    # --- hardening (auth): keys of this area go directly below this line ---
+    # Sign-in throttling and account locks (services/auth.py, app_pages/accounts.py)
     "login.throttled.title": {"zh": "登录尝试过多", "en": "Too many sign-in attempts"},
     "login.throttled.wait": {
         "zh": "登录失败次数较多，请 {seconds} 秒后再试。",
@@ -2356,8 +2355,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "accounts.unlock_network": {"zh": "解锁网络地址 {address}", "en": "Unlock network address {address}"},
     "accounts.unlocked": {"zh": "已解锁：{name}", "en": "Unlocked: {name}"},
     "accounts.error": {"zh": "操作未完成：{detail}", "en": "Not done: {detail}"},
-    # --- hardening (webhooks): keys of this area go directly below this line ---
-    # --- hardening (survey): keys of this area go directly below this line ---
+    # Unexpected errors and the survey's limits (ui/errors.py, app_pages/survey.py)
     "error.unexpected": {
         "zh": "抱歉，系统出现意外错误，请稍后再试。如需帮助，请向评议办公室提供错误编号 {ref}。",
         "en": (
@@ -2387,7 +2385,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "请只输入短信中的数字验证码。",
         "en": "Please enter only the digits of the code from the SMS.",
     },
-    # --- hardening (staff-ui): keys of this area go directly below this line ---
+    # Staff pages: ranking workbook, uploads, times (services/exports.py via ui/labels.py)
     # ui/widgets.py: words Streamlit would otherwise say in English
     "widgets.choose": {"zh": "请选择", "en": "Choose"},
     "widgets.upload.browse": {"zh": "选择文件", "en": "Choose a file"},
@@ -2428,7 +2426,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "results.xlsx.card": {"zh": "亮牌", "en": "Card"},
     "results.xlsx.p_worst": {"zh": "进入十差的概率", "en": "Probability of the worst list"},
     "results.xlsx.ineligible_reason": {"zh": "不参加排名的原因", "en": "Why not ranked"},
-    # --- hardening (fieldwork): keys of this area go directly below this line ---
+    # Fieldwork, calls and import defects (app_pages/fieldwork.py, calls.py, ui/defects.py)
     # Defects of uploaded files, one wording per kind (services/defects.py, ui/defects.py)
     "defects.file": {"zh": "文件", "en": "File"},
     "defects.line": {"zh": "行", "en": "Line"},
@@ -2604,7 +2602,6 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "This case has no call on record, so no outcome can be recorded: choose “Call” or "
         "“Dial by hand” first.",
     },
-    # --- hardening (demo): keys of this area go directly below this line ---
 }
 
 
