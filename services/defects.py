@@ -156,6 +156,16 @@ UNIT_UNKNOWN: Final = Wording(
     "import.defect.unit_unknown", 'unit "{unit}" is not appraised in campaign {campaign}'
 )
 OTHER: Final = Wording("import.defect.other", "{detail}")
+NOT_CHINESE: Final = Wording(
+    "import.defect.not_chinese",
+    "the file is not UTF-8 and read as GBK/GB18030 it is not Chinese text (such as {shown}); "
+    "save it as UTF-8",
+)
+LONG_LINE: Final = Wording("import.defect.long_line", "the line is longer than {max} bytes")
+STRAY_CR: Final = Wording(
+    "import.defect.stray_cr", "a carriage return ends this line without a line feed (old Mac OS line endings)"
+)
+NUL_CELL: Final = Wording("import.defect.nul", "the cell holds a NUL character (byte 0)")
 
 # What the bundle's CSV reader says, matched whole; its quoted row text is left out.
 _SCORING_MESSAGES: Final = (
@@ -167,6 +177,15 @@ _SCORING_MESSAGES: Final = (
         re.compile(r'".*" has (?P<actual>\d+) fields, the header has (?P<expected>\d+)', re.DOTALL),
         FIELD_COUNT,
     ),
+    (
+        re.compile(
+            r"the file is not UTF-8, and read as GBK/GB18030 .*\(such as (?P<shown>.*?)\).*", re.DOTALL
+        ),
+        NOT_CHINESE,
+    ),
+    (re.compile(r"the line is longer than (?P<max>[\d,]+) bytes.*", re.DOTALL), LONG_LINE),
+    (re.compile(r"a carriage return ends this line without a line feed.*", re.DOTALL), STRAY_CR),
+    (re.compile(r"the cell holds a NUL character.*", re.DOTALL), NUL_CELL),
 )
 
 

@@ -98,3 +98,25 @@ def test_forms_refuse_labels_with_the_shared_rule() -> None:
         assert refused.value.field == "name" and "formula" in str(refused.value)
         assert refusal_text(refused.value, "zh").endswith("（电子表格会把它当作公式）。")
         assert "\t" not in refusal_text(refused.value, "en") and "\r" not in refusal_text(refused.value, "en")
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("単位名,値\nテスト,1\n".encode("shift_jis"), "import.defect.not_chinese"),
+        (b"unit_id,value\ru1,1\r", "import.defect.stray_cr"),
+        (b"unit_id,value\nu1,1\x002\n", "import.defect.nul"),
+        (b"unit_id,value\n" + b"u1," + b"9" * 70_000 + b"\n", "import.defect.long_line"),
+    ],
+    ids=["shift-jis", "cr-only", "nul", "long-line"],
+)
+def test_the_readers_hardening_defects_are_said_in_chinese_not_passed_on_in_english(
+    raw: bytes, key: str
+) -> None:
+    found: list[Defect] = []
+    read_csv(Path("v.csv"), "v.csv", found, raw=raw)
+    assert found, "the reader accepted a file it must refuse"
+    worded = [ImportDefect.from_scoring(d) for d in found]
+    assert key in {w.key for w in worded}
+    shown = [t(w.key, "zh", **w.arguments) for w in worded if w.key == key]
+    assert all(CJK.search(text) for text in shown)

@@ -2446,6 +2446,25 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "zh": "无法作为 Excel 工作簿（.xlsx）读取，请重新另存为 .xlsx 或 CSV 文件。",
         "en": "Cannot be read as an Excel workbook (.xlsx); save it again as .xlsx or as CSV.",
     },
+    "import.defect.not_chinese": {
+        "zh": "文件不是 UTF-8 编码，按 GBK/GB18030 读出的也不是中文（如 {shown}），"
+        "可能是日文 Shift-JIS 或繁体 Big5 编码，请另存为 UTF-8 编码的 CSV 文件。",
+        "en": "The file is not UTF-8, and read as GBK/GB18030 it is not Chinese text (such as {shown}); "
+        "it may be Shift-JIS or Big5. Save it as UTF-8.",
+    },
+    "import.defect.long_line": {
+        "zh": "该行超过 {max} 字节，不像是数据文件的一行，请检查文件是否正确。",
+        "en": "The line is longer than {max} bytes; is this really the data file?",
+    },
+    "import.defect.stray_cr": {
+        "zh": "该行以单独的回车符结尾（旧版 Mac 换行格式），请以 Windows（CRLF）或 Unix（LF）换行格式另存。",
+        "en": "A carriage return ends this line without a line feed (old Mac OS line endings); "
+        "save the file with Windows (CRLF) or Unix (LF) line endings.",
+    },
+    "import.defect.nul": {
+        "zh": "单元格含有空字符（字节 0），文件已损坏或不是文本导出。",
+        "en": "The cell holds a NUL character (byte 0); the file is damaged or not a text export.",
+    },
     "import.defect.not_text": {
         "zh": "文件既不是 UTF-8 也不是 GBK/GB18030 编码的文本，请另存为 UTF-8 编码的 CSV 文件。",
         "en": "The file is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8.",
