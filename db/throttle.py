@@ -20,12 +20,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeAlias
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from db.models import ThrottleEvent
+from db.models import ThrottleEvent, VerificationCode
 from db.uow import UnitOfWork
+
+#: Tables of rows that carry their own ``expires_at`` and are purged once it has passed.
+Expiring: TypeAlias = "ThrottleEvent | VerificationCode"
 
 # First half of PostgreSQL's two-int advisory lock key: "the throttle" (the audit chain uses
 # the one-bigint form, a separate key space).
@@ -103,29 +107,30 @@ def serialize(session: Session, scope: str, key: str) -> None:
         )
 
 
-def purge(session: Session, now: datetime, batch: int = PURGE_BATCH) -> int:
-    """Delete up to ``batch`` rows that no longer count; returns how many.
+def purge(
+    session: Session, now: datetime, model: type[Expiring] = ThrottleEvent, batch: int = PURGE_BATCH
+) -> int:
+    """Delete up to ``batch`` rows of ``model`` (throttle events, or any table of expiring
+    rows such as verification codes) that no longer count; returns how many.
 
     Rows another transaction holds are skipped (``SKIP LOCKED`` on PostgreSQL), so a purge
     never waits. It holds the rows it deletes until its transaction ends, so run it in a
     transaction of its own (:func:`sweep`), never while holding a key: a writer of that
     key waiting for those rows while the purge waits for the key would deadlock."""
     expired = (
-        select(ThrottleEvent.id)
-        .where(ThrottleEvent.expires_at <= utc(now))
-        .limit(batch)
-        .with_for_update(skip_locked=True)
+        select(model.id).where(model.expires_at <= utc(now)).limit(batch).with_for_update(skip_locked=True)
     )
     ids = list(session.execute(expired).scalars())
     if ids:
-        session.execute(delete(ThrottleEvent).where(ThrottleEvent.id.in_(ids)))
+        session.execute(delete(model).where(model.id.in_(ids)))
     return len(ids)
 
 
-def sweep(uow: UnitOfWork, now: datetime) -> int:
-    """:func:`purge` in a transaction of its own; call it before (not inside) the work."""
+def sweep(uow: UnitOfWork, now: datetime, *models: type[Expiring]) -> int:
+    """:func:`purge` of ``models`` (default: throttle events) in one transaction of its
+    own; call it before (not inside) the work."""
     with uow:
-        removed = purge(uow.session, now)
+        removed = sum(purge(uow.session, now, model) for model in models or (ThrottleEvent,))
         uow.commit()
     return removed
 

@@ -6,7 +6,7 @@ reads and writes the same rows, so a code sent through one process is accepted b
 and a restart loses nothing. survey/verification.py decides what the rows mean; this module
 only reads and writes them, inside the caller's transaction, one writer per number at a time.
 
-Writes are plain statements (no ORM flush that expects to find its row): a :func:`sweep`
+Writes are plain statements (no ORM flush that expects to find its row): a sweep (:func:`db.throttle.sweep`)
 in another process may delete an expired row at any moment, and that must not fail here.
 """
 
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from db import throttle
 from db.models import VerificationCode
-from db.uow import UnitOfWork
 
 SCOPE = "verify.code"  # the key space for serialising writers of one number
 
@@ -91,27 +90,3 @@ def count_try(session: Session, number_hash: str) -> None:
 
 def discard(session: Session, number_hash: str) -> None:
     session.execute(delete(VerificationCode).where(VerificationCode.number_hash == number_hash))
-
-
-def purge(session: Session, now: datetime, batch: int = throttle.PURGE_BATCH) -> int:
-    """Delete up to ``batch`` expired rows, skipping rows another transaction holds (run it
-    in a transaction of its own: see :func:`db.throttle.purge`)."""
-    ids = list(
-        session.execute(
-            select(VerificationCode.id)
-            .where(VerificationCode.expires_at <= throttle.utc(now))
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        ).scalars()
-    )
-    if ids:
-        session.execute(delete(VerificationCode).where(VerificationCode.id.in_(ids)))
-    return len(ids)
-
-
-def sweep(uow: UnitOfWork, now: datetime) -> int:
-    """:func:`purge` in a transaction of its own; call it before (not inside) the work."""
-    with uow:
-        removed = purge(uow.session, now)
-        uow.commit()
-    return removed

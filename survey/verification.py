@@ -43,6 +43,7 @@ import config
 from db import crypto, throttle
 from db import verification_codes as codes
 from db.crypto import InvalidPhoneError, keyed_hash, mask_phone, normalize_cn_mobile, phone_hash
+from db.models import ThrottleEvent, VerificationCode
 from db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -479,9 +480,8 @@ class PhoneVerification:
         phone = self.normalize(number)
         key = phone_hash(phone)
         now = at(self.clock)
-        # Opportunistic clean-up, each in a short transaction of its own (see db/throttle.py).
-        throttle.sweep(self.uow_factory(), now)
-        codes.sweep(self.uow_factory(), now)
+        # Opportunistic clean-up, in a short transaction of its own (see db/throttle.py).
+        throttle.sweep(self.uow_factory(), now, ThrottleEvent, VerificationCode)
         if network:
             verdict = self.network_limiter.take(keyed_hash(network.strip(), purpose="network"))
             if not verdict.allowed:
