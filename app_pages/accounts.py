@@ -6,7 +6,9 @@ Only services are called (services/auth.py); they check the permission and audit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, Final
 
 import pandas as pd
 import streamlit as st
@@ -51,16 +53,12 @@ if not locked:
     st.info(t("accounts.none", lang))
     st.stop()
 
-accounts = [lock for lock in locked if lock.kind == "account"]
-networks = [lock for lock in locked if lock.kind == "network"]
+UNLOCK: Final = {"account": auth.unlock_user, "network": auth.unlock_network}
 
 
 def unlock(kind: str, key: str) -> None:
     try:
-        if kind == "account":
-            auth.unlock_user(uow(), user, key)
-        else:
-            auth.unlock_network(uow(), user, key)
+        UNLOCK[kind](uow(), user, key)
     except ServiceError as exc:
         st.error(t("accounts.error", lang, detail=str(exc)))
         return
@@ -68,37 +66,24 @@ def unlock(kind: str, key: str) -> None:
     st.rerun()
 
 
-if accounts:
-    st.subheader(t("accounts.section.accounts", lang))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("accounts.col.username", lang): [a.key for a in accounts],
-                t("accounts.col.name", lang): [a.display_name for a in accounts],
-                t("accounts.col.failures", lang): [a.failures for a in accounts],
-                t("accounts.col.until", lang): [beijing(a.until) for a in accounts],
-            }
-        ),
-        hide_index=True,
-    )
-    for lock in accounts:
-        label = t("accounts.unlock_account", lang, username=lock.key)
-        if st.button(label, key=f"accounts.unlock.account.{lock.key}", icon=":material/lock_open:"):
-            unlock("account", lock.key)
+def show_locks(kind: str, columns: dict[str, Callable[[Any], object]]) -> None:
+    """One section: the locks of ``kind`` as a table, then an unlock button for each."""
+    locks = [lock for lock in locked if lock.kind == kind]
+    if not locks:
+        return
+    st.subheader(t(f"accounts.section.{kind}s", lang))
+    table = {t(key, lang): [cell(lock) for lock in locks] for key, cell in columns.items()}
+    table[t("accounts.col.failures", lang)] = [lock.failures for lock in locks]
+    table[t("accounts.col.until", lang)] = [beijing(lock.until) for lock in locks]
+    st.dataframe(pd.DataFrame(table), hide_index=True)
+    for lock in locks:
+        label = t(f"accounts.unlock_{kind}", lang, name=lock.key)
+        if st.button(label, key=f"accounts.unlock.{kind}.{lock.key}", icon=":material/lock_open:"):
+            unlock(kind, lock.key)
 
-if networks:
-    st.subheader(t("accounts.section.networks", lang))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("accounts.col.address", lang): [n.key for n in networks],
-                t("accounts.col.failures", lang): [n.failures for n in networks],
-                t("accounts.col.until", lang): [beijing(n.until) for n in networks],
-            }
-        ),
-        hide_index=True,
-    )
-    for lock in networks:
-        label = t("accounts.unlock_network", lang, address=lock.key)
-        if st.button(label, key=f"accounts.unlock.network.{lock.key}", icon=":material/lock_open:"):
-            unlock("network", lock.key)
+
+show_locks(
+    "account",
+    {"accounts.col.username": lambda lock: lock.key, "accounts.col.name": lambda lock: lock.display_name},
+)
+show_locks("network", {"accounts.col.address": lambda lock: lock.key})

@@ -2351,8 +2351,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "accounts.col.address": {"zh": "网络地址", "en": "Network address"},
     "accounts.col.failures": {"zh": "失败次数", "en": "Failed sign-ins"},
     "accounts.col.until": {"zh": "锁定至（北京时间）", "en": "Locked until (Beijing time)"},
-    "accounts.unlock_account": {"zh": "解锁账号 {username}", "en": "Unlock account {username}"},
-    "accounts.unlock_network": {"zh": "解锁网络地址 {address}", "en": "Unlock network address {address}"},
+    "accounts.unlock_account": {"zh": "解锁账号 {name}", "en": "Unlock account {name}"},
+    "accounts.unlock_network": {"zh": "解锁网络地址 {name}", "en": "Unlock network address {name}"},
     "accounts.unlocked": {"zh": "已解锁：{name}", "en": "Unlocked: {name}"},
     "accounts.error": {"zh": "操作未完成：{detail}", "en": "Not done: {detail}"},
     # Unexpected errors and the survey's limits (ui/errors.py, app_pages/survey.py)
