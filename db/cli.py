@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         "unlock-user", help="lift the sign-in lockout of an account after failed sign-ins (audited)"
     )
     unlock.add_argument("username")
+    unlock_net = sub.add_parser(
+        "unlock-network", help="lift the sign-in lockout of a network address (audited)"
+    )
+    unlock_net.add_argument("address")
     sub.add_parser("verify-audit", help="check the audit trail's SHA-256 chain; exit 1 if it is broken")
     imp = sub.add_parser(
         "import-bundle",
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create_user(args)
     if args.command == "unlock-user":
         return _unlock_user(args.username)
+    if args.command == "unlock-network":
+        return _unlock_network(args.address)
     if args.command == "verify-audit":
         return _verify_audit()
     if args.command in ("import-bundle", "export-bundle", "score"):
@@ -129,6 +135,17 @@ def _unlock_user(username: str) -> int:
         print(f"unlocked {username}: its failed sign-ins are forgotten")
     else:
         print(f"{username} was not locked and had no failed sign-ins on record")
+    return 0
+
+
+def _unlock_network(address: str) -> int:
+    from db.uow import UnitOfWork
+    from services import auth
+
+    if auth.unlock_network(UnitOfWork(actor="cli"), auth.CLI_OPERATOR, address):
+        print(f"unlocked network {address}: its failed sign-ins are forgotten")
+    else:
+        print(f"network {address} was not locked")
     return 0
 
 

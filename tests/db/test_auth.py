@@ -479,3 +479,21 @@ def test_cli_unlock_user_lifts_the_lockout_and_is_audited(
     assert "was not locked" in capsys.readouterr().out
     assert cli.main(["unlock-user", "nobody"]) == 1
     assert "no account is called 'nobody'" in capsys.readouterr().err
+
+
+def test_cli_unlock_network_lifts_the_network_lockout_and_is_audited(
+    make_uow: MakeUow, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    add_user(make_uow, "admin1", Role.admin)
+    clock = Clock(datetime.now(UTC))
+    for i in range(30):
+        try_login(make_uow, clock, username=f"guess{i}")
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), auth.LoginThrottled)
+
+    assert cli.main(["unlock-network", NETWORK]) == 0
+    assert f"unlocked network {NETWORK}" in capsys.readouterr().out
+    assert isinstance(try_login(make_uow, clock, password=PASSWORD), tuple)
+    assert [e.actor for e in audit_trail(make_uow, "login.unlock_network")] == ["cli"]
+    assert cli.main(["unlock-network", NETWORK]) == 0
+    assert "was not locked" in capsys.readouterr().out
