@@ -72,6 +72,17 @@ if user is None:
 # Staff pages are listed only for the roles that may use them; each page checks again.
 staff = []
 if allowed(user, Permission.configure_campaign):
+    # set-up first, in the order a new city does it: register, campaign, questionnaire
+    title = t("nav.units", lang)
+    staff.append(st.Page("app_pages/units.py", title=title, icon=":material/domain:", url_path="units"))
+    title = t("nav.campaigns", lang)
+    staff.append(
+        st.Page("app_pages/campaigns.py", title=title, icon=":material/event_note:", url_path="campaigns")
+    )
+    title = t("nav.questionnaire", lang)
+    staff.append(
+        st.Page("app_pages/questionnaire.py", title=title, icon=":material/quiz:", url_path="questionnaire")
+    )
     title = t("nav.invitations", lang)
     staff.append(
         st.Page("app_pages/invitations.py", title=title, icon=":material/qr_code_2:", url_path="invitations")

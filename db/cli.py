@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 import config
 from db import migrate
+
+# Set-up commands (issue 11), one module per area, each with ``add_commands(sub)`` that
+# adds its subcommands and ``run(args) -> int | None`` that runs one of them (None: not mine).
+COMMAND_MODULES = (
+    "db.cli_register",  # units ..., reorganise ...
+    "db.cli_campaigns",  # campaign ..., history ...
+    "db.cli_questionnaire",  # questionnaire ...
+    "db.cli_accounts",  # reset-password, disable-user, enable-user, set-user
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="bootstrap replicates, overriding [uncertainty] replicates (at most 10,000)",
     )
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub)
     return parser
 
 
@@ -86,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         return _verify_audit()
     if args.command in ("import-bundle", "export-bundle", "score"):
         return _bundle_command(args)
+    for name in COMMAND_MODULES:
+        status = importlib.import_module(name).run(args)
+        if status is not None:
+            return status
     return 2
 
 

@@ -111,10 +111,70 @@ class Unit(Base):
     head_name: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _now()
+    # The register's (评议对象名录) columns beyond the bundle's: the unit's kind (e.g.
+    # 行政机关, 事业单位, 国有企业), the department it belongs to (主管部门), the date its
+    # head (主要负责人) took post, its liaison (联络员; name and phone are personal data,
+    # kept only encrypted) and the date it was retired (撤销, by a merger, a split or by
+    # hand; ``active`` is then false).
+    kind: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    department: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    head_since: Mapped[date | None] = mapped_column(Date)
+    liaison_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    liaison_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    retired_on: Mapped[date | None] = mapped_column(Date)
 
     district: Mapped[District | None] = relationship()
     parent: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     successor: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+
+
+class ReorganisationKind(enum.StrEnum):
+    """What an institutional reform (机构改革) did to units."""
+
+    rename = "rename"  # 更名: the same unit under a new name
+    merge = "merge"  # 合并: several units into one; the principal predecessor's past carries on
+    split = "split"  # 拆分: one unit into several; each part carries the unit's past
+    move = "move"  # 调整序列: the same unit in another category
+
+
+class Reorganisation(Base):
+    """One reorganisation event with its effective date (生效日期).
+
+    ``details`` keeps what the event changed on the unit itself: for a rename
+    ``{"name": [old, new]}``, for a move ``{"category": [old, new]}``. Which units it joined
+    or parted is in :class:`ReorganisationLink`.
+    """
+
+    __tablename__ = "reorganisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReorganisationKind] = mapped_column(_enum(ReorganisationKind, "reorganisation_kind"))
+    effective_on: Mapped[date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[datetime] = _now()
+
+    links: Mapped[list[ReorganisationLink]] = relationship(
+        cascade="all, delete-orphan", order_by="ReorganisationLink.id"
+    )
+
+
+class ReorganisationLink(Base):
+    """A unit before (``from_unit_id``) and after (``to_unit_id``) a reorganisation.
+
+    rename and move: one link from the unit to itself. merge: one link per predecessor to
+    the merged unit, ``principal`` on the predecessor whose past the merged unit takes.
+    split: one link from the unit to each part (every part takes its past)."""
+
+    __tablename__ = "reorganisation_link"
+    __table_args__ = (UniqueConstraint("reorganisation_id", "from_unit_id", "to_unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reorganisation_id: Mapped[int] = mapped_column(
+        ForeignKey("reorganisation.id", ondelete="CASCADE"), index=True
+    )
+    from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    to_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    principal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # ---------------------------------------------------------------- campaigns
@@ -143,6 +203,13 @@ class Campaign(Base):
     method_version: Mapped[str] = mapped_column(String(16), default="1")
     method_toml: Mapped[str] = mapped_column(Text, default="")
     notice_days: Mapped[int] = mapped_column(Integer, default=7)
+    # fieldwork dates set in the campaign designer (评议时间), Beijing calendar days
+    fieldwork_opens_on: Mapped[date | None] = mapped_column(Date)
+    fieldwork_closes_on: Mapped[date | None] = mapped_column(Date)
+    # designer settings that are not method (the scorer never reads them), e.g.
+    # {"grade_labels": {"excellent": {"zh": "优秀", "en": "Excellent"}}}; carried in the
+    # bundle as campaign.toml's [platform] table
+    design: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # whether the fieldwork bulletin (通报) is shown to the public as well as to admins
     public_bulletin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -166,6 +233,8 @@ class CampaignUnit(Base):
     category: Mapped[str] = mapped_column(String(64))
     head_name: Mapped[str] = mapped_column(String(100), default="")
     parent_code: Mapped[str] = mapped_column(String(64), default="")
+    # when the head named here took post, so results can say the head changed between years
+    head_since: Mapped[date | None] = mapped_column(Date)
 
     unit: Mapped[Unit] = relationship()
 
@@ -180,6 +249,12 @@ class HistoryEntry(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     year: Mapped[int] = mapped_column(Integer)
     unsatisfactory: Mapped[bool] = mapped_column(Boolean)
+    # Where a derived entry came from (empty for one imported from history.csv): the earlier
+    # campaign whose final published results said it, the unit as appraised then, and the
+    # reorganisations it followed (e.g. "merge 2025-03-01 (principal predecessor)").
+    source_campaign_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    source_unit_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    via: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 # ---------------------------------------------------------------- questionnaires
@@ -230,6 +305,10 @@ class Item(Base):
     text_en: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     position: Mapped[int] = mapped_column(Integer)
+    # item sets (题组): the unit categories and respondent groups this item is asked of;
+    # empty = all of them
+    unit_categories: Mapped[list[str]] = mapped_column(default=list)
+    respondent_groups: Mapped[list[str]] = mapped_column(default=list)
 
     scale: Mapped[Scale] = relationship()
 
@@ -321,6 +400,8 @@ class Caller(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # the third-party company (第三方调查公司) the interviewer works for
+    contractor: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # the caller's own phone, which click-to-call rings first (encrypted)
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
@@ -642,6 +723,8 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _now()
+    # set by an admin's password reset (a one-time password): the next sign-in must change it
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LoginSession(Base):

@@ -2331,7 +2331,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "Try again in {minutes} minutes, or ask an administrator to unlock it.",
     },
     "login.throttled.back": {"zh": "返回登录页", "en": "Back to sign-in"},
-    "nav.accounts": {"zh": "登录锁定", "en": "Sign-in locks"},
+    "nav.accounts": {"zh": "账号管理", "en": "Accounts"},
+    "nav.units": {"zh": "评议对象名录", "en": "Unit register"},
+    "nav.campaigns": {"zh": "评议活动", "en": "Campaigns"},
+    "nav.questionnaire": {"zh": "问卷设计", "en": "Questionnaire"},
     "accounts.title": {"zh": "登录锁定", "en": "Sign-in locks"},
     "accounts.intro": {
         "zh": "多次登录失败的账号和网络地址会被暂时锁定，{minutes} 分钟后自动解除。"
@@ -2622,6 +2625,30 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "“Dial by hand” first.",
     },
 }
+
+# The set-up pages' sections of the catalogue (issue 11) live in their own modules, one per
+# area, merged here; a key defined twice is an error, not a silent override.
+_SECTIONS: Final[tuple[str, ...]] = (
+    "ui.messages_register",  # unit register and reorganisations (app_pages/units.py)
+    "ui.messages_designer",  # campaign designer, history, rollover (app_pages/campaigns.py)
+    "ui.messages_questionnaire",  # questionnaire designer and preview (app_pages/questionnaire.py)
+    "ui.messages_accounts",  # account management and password rules (app_pages/accounts.py)
+    "ui.messages_grades",  # grade schemes: band labels (results and scoring pages)
+)
+
+
+def _merge_sections() -> None:
+    import importlib
+
+    for name in _SECTIONS:
+        section: dict[str, dict[str, str]] = importlib.import_module(name).MESSAGES
+        twice = sorted(set(section) & set(MESSAGES))
+        if twice:
+            raise KeyError(f"{name} defines keys that ui/messages.py already has: {twice}")
+        MESSAGES.update(section)
+
+
+_merge_sections()
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
