@@ -40,6 +40,7 @@ from db.models import (
     Campaign,
     CampaignSeries,
     CampaignUnit,
+    District,
     HistoryEntry,
     Indicator,
     IndicatorValue,
@@ -52,11 +53,13 @@ from db.models import (
     SurveyAnswer,
     SurveyResponse,
     Unit,
+    UnitResult,
 )
 from db.uow import UnitOfWork
 from scoring import METHOD_VERSION, BundleError, Defect, load_bundle
-from scoring.bundle import SAT3
+from scoring.bundle import ITEM_SET_COLUMNS, ITEM_SET_SEPARATOR, SAT3, parse_iso_date, split_item_set
 from scoring.csvfile import CsvTable, bool_mask, decode_bundle_bytes, read_bundle_file, read_csv
+from scoring.platform import PlatformSettings, join_platform, split_platform
 
 # Rows per executemany call: large enough to amortise the call, small enough that the
 # tuples of one batch stay a few megabytes.
@@ -250,6 +253,9 @@ STORED_WIDTHS: dict[str, dict[str, Any]] = {
         "category": CampaignUnit.__table__.c.category,
         "head_name": CampaignUnit.__table__.c.head_name,
         "parent_id": CampaignUnit.__table__.c.parent_code,
+        "district": District.__table__.c.name,
+        "kind": Unit.__table__.c.kind,
+        "department": Unit.__table__.c.department,
     },
     "scales.csv": {
         "scale_id": Scale.__table__.c.code,
@@ -266,6 +272,11 @@ STORED_WIDTHS: dict[str, dict[str, Any]] = {
     },
     "phone_cases.csv": {"case_id": PhoneCase.__table__.c.code, "caller_id": Caller.__table__.c.code},
     "indicators.csv": {"indicator_id": Indicator.__table__.c.code, "name": Indicator.__table__.c.name},
+    "history.csv": {
+        "source_campaign": HistoryEntry.__table__.c.source_campaign_code,
+        "source_unit": HistoryEntry.__table__.c.source_unit_code,
+        "via": HistoryEntry.__table__.c.via,
+    },
 }
 CAMPAIGN_WIDTHS: dict[str, Any] = {
     "id": Campaign.__table__.c.code,
@@ -295,6 +306,26 @@ def _check_widths(info: Any, tables: dict[str, CsvTable]) -> list[Defect]:
                 defects.extend(
                     Defect(name, t.line(int(r)), field, _too_long(v, column))
                     for r, v in zip(rows.tolist(), values, strict=True)
+                )
+    return defects
+
+
+def _check_platform_widths(bundle: Any) -> list[Defect]:
+    """Band names and respondent groups of campaign.toml longer than the database keeps."""
+    defects: list[Defect] = []
+    grade = UnitResult.__table__.c.grade
+    for band in bundle.params.grade_bands:
+        if len(band) > grade.type.length:
+            defects.append(Defect("campaign.toml", None, f"grades.{band}", _too_long(band, grade)))
+    group = RespondentGroup.__table__.c
+    for code, labels in bundle.platform.groups.items():
+        where = f"platform.groups.{code}"
+        if len(code) > group.code.type.length:
+            defects.append(Defect("campaign.toml", None, where, _too_long(code, group.code)))
+        for lang, column in (("zh", group.label_zh), ("en", group.label_en)):
+            if len(labels.get(lang, "")) > column.type.length:
+                defects.append(
+                    Defect("campaign.toml", None, f"{where}.{lang}", _too_long(labels[lang], column))
                 )
     return defects
 
@@ -377,7 +408,7 @@ def import_bundle(uow: UnitOfWork, path: str | Path, *, counts: dict[str, int] |
     bundle = load_bundle(root)  # validation first: exactly the scorer's defects
     files = _read_files(root, bundle.file_sha256)
     info = bundle.info
-    too_long = _check_widths(info, files.tables)
+    too_long = _check_widths(info, files.tables) + _check_platform_widths(bundle)
     if too_long:
         raise BundleError(too_long)
     session = uow.session
@@ -391,20 +422,28 @@ def import_bundle(uow: UnitOfWork, path: str | Path, *, counts: dict[str, int] |
         series = CampaignSeries(code=series_code, name=info.series)
         session.add(series)
         session.flush()
+    platform = bundle.platform
     campaign = Campaign(
         code=info.id,
         series_id=series.id,
         year=info.year,
         name=info.name,
         method_version=METHOD_VERSION,
-        method_toml=files.toml,
+        # the method tables only: [platform] lives in the campaign's own columns, so that a
+        # designer edit is what the next export writes
+        method_toml=split_platform(files.toml)[0],
+        fieldwork_opens_on=platform.fieldwork_opens,
+        fieldwork_closes_on=platform.fieldwork_closes,
+        public_bulletin=platform.public_bulletin,
+        notice_days=platform.notice_days,
+        design=platform.campaign_design(),
     )
     session.add(campaign)
     session.flush()
 
     w = _Writer(session.connection())
     with _sqlite_cache(w):
-        _import_rows(w, campaign.id, files.tables)
+        _import_rows(w, campaign.id, files.tables, platform)
     rows = {"campaign_series": int(new_series), "campaign": 1, **w.rows}
     # 留痕: who imported which files (their hashes) and what that made
     audit.record(
@@ -429,14 +468,15 @@ def _sqlite_cache(w: _Writer) -> Iterator[None]:
         w.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
-def _import_rows(w: _Writer, cid: int, t: dict[str, CsvTable]) -> None:
+def _import_rows(w: _Writer, cid: int, t: dict[str, CsvTable], platform: PlatformSettings) -> None:
     """Every row of the bundle but the campaign itself, in dependency order."""
     unit_ids, unit_codes = _import_units(w, cid, t["units.csv"])
     scale_ids = _import_scales(w, cid, t.get("scales.csv"))
     items = _import_items(w, cid, t["items.csv"], scale_ids)
+    groups = _import_groups(w, cid, platform, t.get("survey_responses.csv"))
     if "survey_responses.csv" in t:
         responses = t["survey_responses.csv"]
-        response_ids = _import_responses(w, cid, responses, unit_ids, unit_codes)
+        response_ids = _import_responses(w, cid, responses, unit_ids, unit_codes, groups)
         if "survey_answers.csv" in t:
             _import_answers(
                 w,
@@ -474,6 +514,9 @@ def _import_units(w: _Writer, cid: int, t: CsvTable) -> tuple[np.ndarray, pa.Arr
     codes: list[str] = t.col("unit_id").to_pylist()
     names, categories = _texts(t, "name"), _texts(t, "category")
     heads, parents = _texts(t, "head_name"), _texts(t, "parent_id")
+    kinds, departments = _texts(t, "kind"), _texts(t, "department")
+    head_since = [parse_iso_date(d) if d else None for d in _texts(t, "head_since")]
+    district_ids = _districts(w, _texts(t, "district"))
     table = Unit.__table__
     existing: dict[str, int] = {}
     for k in range(0, len(codes), LOOKUP_CHUNK):
@@ -491,9 +534,14 @@ def _import_units(w: _Writer, cid: int, t: CsvTable) -> tuple[np.ndarray, pa.Arr
             "category": [categories[r] for r in new],
             "head_name": [heads[r] for r in new],
             "active": True,
+            "kind": [kinds[r] for r in new],
+            "department": [departments[r] for r in new],
+            "district_id": [district_ids[r] for r in new],
+            "head_since": [head_since[r] for r in new],
         },
         len(new),
     )
+    _fill_register_gaps(w, existing, codes, kinds, departments, district_ids)
     ids = dict(existing)
     ids.update(zip([codes[r] for r in new], new_ids.tolist(), strict=True))
     # A new unit's parent may come later in the file: link parents once all rows exist.
@@ -514,10 +562,55 @@ def _import_units(w: _Writer, cid: int, t: CsvTable) -> tuple[np.ndarray, pa.Arr
             "category": categories,
             "head_name": heads,
             "parent_code": parents,
+            "head_since": head_since,
         },
         len(codes),
     )
     return unit_ids, t.col("unit_id").combine_chunks()
+
+
+def _districts(w: _Writer, names: list[str]) -> list[int | None]:
+    """The district (区) of every row by name: an existing District row or a new one."""
+    table = District.__table__
+    wanted = sorted({n for n in names if n})
+    ids: dict[str, int] = {}
+    if wanted:
+        ids.update(w.conn.execute(select(table.c.name, table.c.id).where(table.c.name.in_(wanted))).all())
+    new = [n for n in wanted if n not in ids]
+    new_ids = w.reserve_ids(table, len(new))
+    w.insert(table, {"id": new_ids, "name": new}, len(new))
+    ids.update(zip(new, new_ids.tolist(), strict=True))
+    return [ids[n] if n else None for n in names]
+
+
+def _fill_register_gaps(
+    w: _Writer,
+    existing: dict[str, int],
+    codes: list[str],
+    kinds: list[str],
+    departments: list[str],
+    district_ids: list[int | None],
+) -> None:
+    """A unit already in the register (评议对象名录) keeps what the register says: the bundle
+    only fills a kind, department or district the register leaves empty, so importing an
+    old campaign never overwrites a correction made since."""
+    table = Unit.__table__
+    rows = [
+        r for r, c in enumerate(codes) if c in existing and (kinds[r] or departments[r] or district_ids[r])
+    ]
+    for r in rows:
+        uid = existing[codes[r]]
+        for column, value in (("kind", kinds[r]), ("department", departments[r])):
+            if value:
+                w.conn.execute(
+                    update(table).where(table.c.id == uid, table.c[column] == "").values({column: value})
+                )
+        if district_ids[r] is not None:
+            w.conn.execute(
+                update(table)
+                .where(table.c.id == uid, table.c.district_id.is_(None))
+                .values(district_id=district_ids[r])
+            )
 
 
 def _import_scales(w: _Writer, cid: int, t: CsvTable | None) -> dict[str, int]:
@@ -582,6 +675,11 @@ def _import_items(w: _Writer, cid: int, t: CsvTable, scale_ids: dict[str, int]) 
             "text_en": _texts(t, "text_en"),
             "weight": _floats(t, "weight", default=1.0),
             "position": np.arange(t.n_rows, dtype=np.int64),
+            # item sets (题组): JSON lists, empty = every category / group
+            **{
+                column: [json.dumps(split_item_set(c), ensure_ascii=False) for c in _texts(t, column)]
+                for column in ITEM_SET_COLUMNS
+            },
         },
         t.n_rows,
     )
@@ -594,22 +692,40 @@ def _import_items(w: _Writer, cid: int, t: CsvTable, scale_ids: dict[str, int]) 
     return out
 
 
-def _import_responses(
-    w: _Writer, cid: int, t: CsvTable, unit_ids: np.ndarray, unit_codes: pa.Array
-) -> np.ndarray:
-    groups, group_index = _distinct(t.col("group"))
-    group_ids = w.reserve_ids(RespondentGroup.__table__, len(groups))
+def _import_groups(
+    w: _Writer, cid: int, platform: PlatformSettings, responses: CsvTable | None
+) -> dict[str, int]:
+    """Respondent groups (评议主体): those of ``[platform.groups]`` first, with their labels,
+    then every other group the responses name, labelled by :data:`GROUP_LABELS`."""
+    codes = list(platform.groups)
+    if responses is not None:
+        codes += [g for g in _distinct(responses.col("group"))[0] if g not in platform.groups]
+    ids = w.reserve_ids(RespondentGroup.__table__, len(codes))
+
+    def label(code: str, k: int) -> str:
+        given = platform.groups.get(code, {})
+        lang = ("zh", "en")[k]
+        return given[lang] if lang in given else GROUP_LABELS.get(code, ("", ""))[k]
+
     w.insert(
         RespondentGroup.__table__,
         {
-            "id": group_ids,
+            "id": ids,
             "campaign_id": cid,
-            "code": groups,
-            "label_zh": [GROUP_LABELS.get(g, ("", ""))[0] for g in groups],
-            "label_en": [GROUP_LABELS.get(g, ("", ""))[1] for g in groups],
+            "code": codes,
+            "label_zh": [label(g, 0) for g in codes],
+            "label_en": [label(g, 1) for g in codes],
         },
-        len(groups),
+        len(codes),
     )
+    return dict(zip(codes, ids.tolist(), strict=True))
+
+
+def _import_responses(
+    w: _Writer, cid: int, t: CsvTable, unit_ids: np.ndarray, unit_codes: pa.Array, groups: dict[str, int]
+) -> np.ndarray:
+    names, group_index = _distinct(t.col("group"))
+    group_ids = np.array([groups[g] for g in names], dtype=np.int64)
     status: Column = "valid"
     if t.has("status"):
         # bundle.md: an empty status means valid; the database spells it out.
@@ -765,6 +881,9 @@ def _import_history(w: _Writer, cid: int, t: CsvTable, unit_ids: np.ndarray, uni
             "unit_id": unit_ids[_index(t.col("unit_id"), unit_codes, "history.csv unit_id")],
             "year": [int(y) for y in t.col("year").to_pylist()],
             "unsatisfactory": [f.lower() == "true" for f in t.col("unsatisfactory").to_pylist()],
+            "source_campaign_code": _texts(t, "source_campaign"),
+            "source_unit_code": _texts(t, "source_unit"),
+            "via": _texts(t, "via"),
         },
         t.n_rows,
     )
@@ -775,6 +894,7 @@ def _import_history(w: _Writer, cid: int, t: CsvTable, unit_ids: np.ndarray, uni
 # Header of every exported file (bundle.md); survey_responses.csv adds the attribute columns.
 EXPORT_COLUMNS = {
     "units.csv": ("unit_id", "name", "category", "parent_id", "head_name"),
+    # then the register's columns that some unit fills: OPTIONAL_COLUMNS
     "scales.csv": ("scale_id", "code", "label_zh", "label_en", "score"),
     "items.csv": ("instrument", "item_id", "scale_id", "text_zh", "text_en", "weight"),
     "survey_responses.csv": RESPONSE_COLUMNS,
@@ -786,6 +906,59 @@ EXPORT_COLUMNS = {
     "adjustments.csv": ("unit_id", "kind", "points", "reason"),
     "history.csv": ("unit_id", "year", "unsatisfactory"),
 }
+# Columns written only when some row fills them, so that a campaign that does not use them
+# exports exactly the files it always did (and its bundle's hash does not change).
+OPTIONAL_COLUMNS = {
+    "units.csv": ("district", "kind", "department", "head_since"),
+    "items.csv": ITEM_SET_COLUMNS,
+    "history.csv": ("source_campaign", "source_unit", "via"),
+}
+
+
+def _with_optional(
+    name: str, columns: list[list[str]], optional: list[list[str]]
+) -> tuple[list[Any], tuple[str, ...]]:
+    """The file's columns and header, with each optional column that has a value in some row."""
+    header = list(EXPORT_COLUMNS[name])
+    for column, cells in zip(OPTIONAL_COLUMNS[name], optional, strict=True):
+        if any(cells):
+            header.append(column)
+            columns = [*columns, cells]
+    return columns, tuple(header)
+
+
+def platform_settings(uow: UnitOfWork, campaign: Campaign) -> PlatformSettings:
+    """The campaign's ``[platform]`` table as the database holds it now (设计器设置).
+
+    Respondent groups are listed when their labels differ from the ones an import would
+    give them, or when no response names them (a group set up before fieldwork).
+    """
+    grp, resp = RespondentGroup.__table__, SurveyResponse.__table__
+    answered = select(resp.c.group_id).where(resp.c.campaign_id == campaign.id).distinct()
+    rows = uow.session.execute(
+        select(grp.c.code, grp.c.label_zh, grp.c.label_en, grp.c.id.in_(answered))
+        .where(grp.c.campaign_id == campaign.id)
+        .order_by(grp.c.id)
+    ).all()
+    groups = {
+        code: {"zh": zh, "en": en}
+        for code, zh, en, has_answers in rows
+        if not has_answers or (zh, en) != GROUP_LABELS.get(code, ("", ""))
+    }
+    return PlatformSettings.from_design(
+        campaign.design or {},
+        fieldwork_opens=campaign.fieldwork_opens_on,
+        fieldwork_closes=campaign.fieldwork_closes_on,
+        public_bulletin=bool(campaign.public_bulletin),
+        notice_days=campaign.notice_days,
+        groups=groups,
+    )
+
+
+def campaign_toml(uow: UnitOfWork, campaign: Campaign) -> str:
+    """``campaign.toml`` as exported: the stored method tables, then ``[platform]`` made from
+    the campaign's columns (so a designer's edit is what gets exported)."""
+    return join_platform(campaign.method_toml, platform_settings(uow, campaign))
 
 
 def find_campaign(uow: UnitOfWork, campaign_code: str) -> Campaign:
@@ -818,18 +991,41 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
         header = header or EXPORT_COLUMNS[name]
         written[name] = _write_csv(out / name, header, columns)
 
-    (out / "campaign.toml").write_text(campaign.method_toml, encoding="utf-8", newline="")
+    (out / "campaign.toml").write_text(campaign_toml(uow, campaign), encoding="utf-8", newline="")
 
-    # units.csv, in the campaign's order
-    cu, unit = CampaignUnit.__table__, Unit.__table__
+    # units.csv, in the campaign's order; district, kind and department from the register
+    cu, unit, district = CampaignUnit.__table__, Unit.__table__, District.__table__
     rows = conn.execute(
-        select(cu.c.unit_id, unit.c.code, cu.c.name, cu.c.category, cu.c.parent_code, cu.c.head_name)
+        select(
+            cu.c.unit_id,
+            unit.c.code,
+            cu.c.name,
+            cu.c.category,
+            cu.c.parent_code,
+            cu.c.head_name,
+            district.c.name,
+            unit.c.kind,
+            unit.c.department,
+            cu.c.head_since,
+        )
         .join(unit, unit.c.id == cu.c.unit_id)
+        .outerjoin(district, district.c.id == unit.c.district_id)
         .where(cu.c.campaign_id == cid)
         .order_by(cu.c.position)
     ).all()
     unit_code = {r[0]: r[1] for r in rows}
-    write("units.csv", _columns(rows, 6, start=1))
+    district_name, kind, department, head_since = _columns(rows, 10, start=6)
+    columns, header = _with_optional(
+        "units.csv",
+        _columns(rows, 6, start=1),
+        [
+            [d or "" for d in district_name],
+            [k or "" for k in kind],
+            [d or "" for d in department],
+            [d.isoformat() if d else "" for d in head_since],
+        ],
+    )
+    write("units.csv", columns, header)
 
     # scales.csv, only options that came from a file
     sc, opt = Scale.__table__, ScaleOption.__table__
@@ -846,13 +1042,28 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
 
     it = Item.__table__
     rows = conn.execute(
-        select(it.c.id, it.c.instrument, it.c.code, it.c.scale_id, it.c.text_zh, it.c.text_en, it.c.weight)
+        select(
+            it.c.id,
+            it.c.instrument,
+            it.c.code,
+            it.c.scale_id,
+            it.c.text_zh,
+            it.c.text_en,
+            it.c.weight,
+            cast(it.c.unit_categories, Text),
+            cast(it.c.respondent_groups, Text),
+        )
         .where(it.c.campaign_id == cid)
         .order_by(it.c.position)
     ).all()
     item_code = {r[0]: r[2] for r in rows}
-    _, instrument, code, scale, zh, en, weight = _columns(rows, 7)
-    write("items.csv", [instrument, code, [scale_code[s] for s in scale], zh, en, [_num(x) for x in weight]])
+    _, instrument, code, scale, zh, en, weight, categories, groups = _columns(rows, 9)
+    columns, header = _with_optional(
+        "items.csv",
+        [instrument, code, [scale_code[s] for s in scale], zh, en, [_num(x) for x in weight]],
+        [[ITEM_SET_SEPARATOR.join(json.loads(c or "[]")) for c in cells] for cells in (categories, groups)],
+    )
+    write("items.csv", columns, header)
 
     _export_responses(conn, cid, unit_code, item_code, write)
     _export_cases(conn, cid, unit_code, item_code, write)
@@ -911,16 +1122,25 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
 
     hist = HistoryEntry.__table__
     rows = conn.execute(
-        select(hist.c.unit_id, hist.c.year, hist.c.unsatisfactory)
+        select(
+            hist.c.unit_id,
+            hist.c.year,
+            hist.c.unsatisfactory,
+            hist.c.source_campaign_code,
+            hist.c.source_unit_code,
+            hist.c.via,
+        )
         .where(hist.c.campaign_id == cid)
         .order_by(hist.c.id)
     ).all()
     if rows:
-        u, year, flag = _columns(rows, 3)
-        write(
+        u, year, flag, *sources = _columns(rows, 6)
+        columns, header = _with_optional(
             "history.csv",
             [[unit_code[x] for x in u], [str(y) for y in year], ["true" if f else "false" for f in flag]],
+            [[c or "" for c in cells] for cells in sources],
         )
+        write("history.csv", columns, header)
     return written
 
 

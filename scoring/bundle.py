@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,7 @@ from scoring.errors import BundleError, Defect
 from scoring.inputs import AAPOR_CLASSES, Answers, CampaignInputs
 from scoring.params import YEAR_RANGE, CampaignInfo, MethodParams, parse_campaign_toml
 from scoring.phone import disposition_class
+from scoring.platform import PlatformSettings, read_platform
 from scoring.textrules import FORMULA_PREFIXES, label_defect
 
 CSV_FILES = (
@@ -86,13 +89,14 @@ REQUIRED_COLUMNS = {
 # checked here. Every other column of survey_responses.csv (the raking variables and
 # respondent attributes the platform keeps) is checked too.
 TEXT_COLUMNS = {
-    "units.csv": ("unit_id", "name", "category", "head_name"),
+    "units.csv": ("unit_id", "name", "category", "head_name", "district", "kind", "department"),
     "scales.csv": ("scale_id", "code", "label_zh", "label_en"),
     "items.csv": ("item_id", "text_zh", "text_en"),
     "survey_responses.csv": ("response_id", "group", "channel", "submitted_at"),
     "phone_cases.csv": ("case_id", "caller_id"),
     "indicators.csv": ("indicator_id", "name"),
     "adjustments.csv": ("reason",),
+    "history.csv": ("source_campaign", "source_unit", "via"),
 }
 # Columns that define an id: a value with spaces around it is refused (" U1" prints
 # like "U1" but is another id, and a reference typed without the space would not find it).
@@ -117,6 +121,10 @@ SAT3 = {
     "dissatisfied": ("不满意", 0.0),
     "dont_know": ("不了解", None),
 }
+#: items.csv columns that list an item set (题组): ``;``-separated, empty = all of them.
+ITEM_SET_COLUMNS = ("unit_categories", "respondent_groups")
+ITEM_SET_SEPARATOR = ";"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,7 @@ class Bundle:
     params: MethodParams
     inputs: CampaignInputs
     file_sha256: dict[str, str]
+    platform: PlatformSettings = field(default_factory=PlatformSettings)
 
 
 class _Reader:
@@ -138,6 +147,7 @@ class _Reader:
         self.defects: list[Defect] = []
         self.tables: dict[str, CsvTable] = {}
         self.hashes: dict[str, Future[str]] = {}
+        self.platform = PlatformSettings()
 
     def bad(
         self, table: CsvTable | str, rows: Iterable[int] | None, column: str | None, message: str
@@ -368,7 +378,9 @@ def load_bundle(path: str | Path) -> Bundle:
     if reader.defects or result is None:
         raise BundleError(reader.defects)
     info, params, inputs = result
-    return Bundle(path=root, info=info, params=params, inputs=inputs, file_sha256=hashes)
+    return Bundle(
+        path=root, info=info, params=params, inputs=inputs, file_sha256=hashes, platform=reader.platform
+    )
 
 
 def _sha256(data: bytes) -> str:
@@ -473,6 +485,9 @@ def _load(
         if text is not None:
             info, params, toml_defects = parse_campaign_toml(text)
             reader.defects.extend(toml_defects)
+            # the designer's settings ([platform]): not method, but checked all the same
+            reader.platform, platform_defects = read_platform(text, params.grade_names)
+            reader.defects.extend(platform_defects)
 
     for name in CSV_FILES:
         if name not in present:
@@ -491,7 +506,7 @@ def _load(
         return None
     units = _read_units(reader)
     scales = _read_scales(reader)
-    items = _read_items(reader, scales)
+    items = _read_items(reader, scales, units)
     responses = _read_responses(reader, units, params)
     survey_answers = _read_answers(reader, "survey_answers.csv", "response_id", responses, items, "survey")
     cases = _read_cases(reader, units)
@@ -554,6 +569,10 @@ def _read_units(reader: _Reader) -> _Units:
         unknown = ~t.empty("parent_id") & (_index_in(parent, ids) < 0)
         reader.bad_rows(t, unknown, "parent_id", 'unknown unit "{value}"')
     heads = t.col("head_name").to_pylist() if t.has("head_name") else [""] * t.n_rows
+    if t.has("head_since"):
+        for r, value in enumerate(t.col("head_since").to_pylist()):
+            if value and parse_iso_date(value) is None:
+                reader.bad(t, [r], "head_since", f'"{_shown(value)}" is not a date (write it as 2024-03-01)')
     return _Units(
         ids=tuple(ids.to_pylist()),
         names=tuple(t.col("name").to_pylist()),
@@ -594,8 +613,55 @@ class _Items:
     scale: dict[str, list[dict[str, float | None]]]
 
 
-def _read_items(reader: _Reader, scales: _Scales) -> _Items:
+def parse_iso_date(text: str) -> date | None:
+    """A ``YYYY-MM-DD`` date, or None when ``text`` is not one (only this one form: Python
+    would also read ``20240301``, which a spreadsheet would take for a number)."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def split_item_set(cell: str) -> list[str]:
+    """The elements of an item-set cell (``office;grassroots``); empty = every one."""
+    return cell.split(ITEM_SET_SEPARATOR) if cell else []
+
+
+def _check_item_sets(reader: _Reader, t: CsvTable, units: _Units) -> None:
+    """Item sets (题组) in items.csv: every element is text by the label and id rules, at
+    most once per cell, and a unit category must be one of units.csv."""
+    categories = set(units.categories)
+    for column in ITEM_SET_COLUMNS:
+        if not t.has(column):
+            continue
+        for r, cell in enumerate(t.col(column).to_pylist()):
+            seen: set[str] = set()
+            for element in split_item_set(cell):
+                if not element.strip():
+                    reader.bad(
+                        t, [r], column, f'"{_shown(cell)}" has an empty element; separate names with ";"'
+                    )
+                elif element != element.strip():
+                    reader.bad(
+                        t,
+                        [r],
+                        column,
+                        f'"{_shown(element)}" has spaces before or after it; a name in a list must not',
+                    )
+                elif (found := label_defect(t.name, t.line(r), column, element)) is not None:
+                    reader.defects.append(found)
+                elif element in seen:
+                    reader.bad(t, [r], column, f'"{element}" is listed twice')
+                elif column == "unit_categories" and element not in categories:
+                    reader.bad(t, [r], column, f'"{element}" is not a category of units.csv')
+                seen.add(element)
+
+
+def _read_items(reader: _Reader, scales: _Scales, units: _Units) -> _Items:
     t = reader.tables["items.csv"]
+    _check_item_sets(reader, t, units)
     weight = _numbers(reader, t, "weight", required=False, min_value=0.0) if t.has("weight") else None
     items = _Items(ids={"survey": [], "phone": []}, weight={}, scale={"survey": [], "phone": []})
     weights: dict[str, list[float]] = {"survey": [], "phone": []}
@@ -850,6 +916,8 @@ def _read_adjustments(reader: _Reader, units: _Units) -> tuple[np.ndarray, np.nd
 
 
 def _read_history(reader: _Reader, units: _Units) -> dict[tuple[int, int], bool]:
+    # source_campaign, source_unit and via (where a derived entry came from) are text for
+    # people: checked by _check_text, never read by the method.
     history: dict[tuple[int, int], bool] = {}
     t = reader.tables.get("history.csv")
     if t is None:

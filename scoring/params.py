@@ -23,6 +23,16 @@ WEIGHT_SUM_TOLERANCE = 1e-9
 #: Years a campaign (and an earlier outcome in history.csv) may carry: 十佳十差 appraisals
 #: began in the 2000s; anything outside is a typing error, and would not fit the database.
 YEAR_RANGE: Final = range(2000, 2101)
+#: The methodology's own grade bands (等次) and their default lower bounds, best first; a
+#: unit below every bound (or vetoed, or with F empty) is :data:`BOTTOM_GRADE`.
+DEFAULT_GRADES: Final[tuple[tuple[str, float], ...]] = (
+    ("satisfied", 85.0),
+    ("fairly_satisfied", 75.0),
+    ("basically_satisfied", 60.0),
+)
+BOTTOM_GRADE: Final = "dissatisfied"
+#: A band name of a campaign's own grade scheme: a lowercase identifier (``excellent``).
+GRADE_NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
 #: Most bootstrap replicates a run may draw (``[uncertainty] replicates``, ``--replicates``).
 MAX_REPLICATES: Final = 10_000
 # Bytes the bootstrap holds per replicate and unit: survey, phone and final scores, rank
@@ -92,6 +102,9 @@ class MethodParams:
     grade_satisfied: float = 85.0
     grade_fairly_satisfied: float = 75.0
     grade_basically_satisfied: float = 60.0
+    # the campaign's own grade bands (name -> lower bound, as written in [grades]); empty =
+    # the default scheme above (methodology §6)
+    own_grades: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
     min_survey: int = 30
     min_phone: int = 10
     bonus_cap: float = 5.0
@@ -100,6 +113,28 @@ class MethodParams:
     consecutive_years: int = 2
     replicates: int = 1000
     seed: int = 20170217
+
+    @property
+    def custom_grades(self) -> bool:
+        """Whether the campaign names its own grade bands (等次方案) instead of the default three."""
+        return bool(self.own_grades)
+
+    @property
+    def grade_bands(self) -> Mapping[str, float]:
+        """The grade bands in use, name -> lower bound, highest bound first (ties keep the
+        order written, so the default scheme's ``satisfied`` wins a tie as it always did);
+        ``dissatisfied`` is below them all and not listed."""
+        if self.own_grades:
+            bands = sorted(self.own_grades.items(), key=lambda kv: -kv[1])
+        else:
+            defaults = (self.grade_satisfied, self.grade_fairly_satisfied, self.grade_basically_satisfied)
+            bands = [(name, bound) for (name, _), bound in zip(DEFAULT_GRADES, defaults, strict=True)]
+        return _frozen(dict(bands))
+
+    @property
+    def grade_names(self) -> tuple[str, ...]:
+        """Every grade a ranked unit can take, best first, ``dissatisfied`` last."""
+        return (*self.grade_bands, BOTTOM_GRADE)
 
     def group_weight(self, group: str) -> float:
         """γ_g; a group absent from ``[weights.groups]`` weighs 0 (methodology §2)."""
@@ -165,6 +200,11 @@ def parse_campaign_toml(
         section = doc.get(table, {})
         if not isinstance(section, dict):
             bad(table, f"[{table}] must be a table")
+            continue
+        if table == "grades" and not set(section) <= set(keys):
+            own = _own_grades(section, bad_at)
+            if own is not None:
+                values["own_grades"] = _frozen(own)
             continue
         allowed = set(keys) | {"weighting": {"margins"}, "ranking": {"group_by"}}.get(table, set())
         for key in section:
@@ -234,8 +274,9 @@ def _key_line(text: str, dotted: str) -> int | None:
         if header:
             current = header.group(1).replace('"', "").replace(" ", "")
             continue
-        found = re.match(r'"?([A-Za-z0-9_-]+)"?\s*=', line)
-        if found and current == table and found.group(1) == key:
+        # a bare key, or a quoted one (a band named "优秀" must be found to be refused)
+        found = re.match(r'(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*=', line)
+        if found and current == table and key in found.groups():
             return number
     return None
 
@@ -330,6 +371,58 @@ def _weight_table(table: Any, key: str, bad: Any) -> dict[str, float] | None:
     return out
 
 
+def _own_grades(section: dict[str, Any], bad_at: Any) -> dict[str, float] | None:
+    """A campaign's own grade bands (``[grades]`` with names other than the default three):
+    ``name = lower bound``; every defect names the key at its line.
+
+    A table that mixes the default names with others is refused rather than read as a
+    scheme of its own: ``basically_satisifed = 60`` beside ``satisfied = 85`` is a typing
+    error far more often than a band meant to be called that.
+    """
+    defaults = [name for name, _ in DEFAULT_GRADES]
+    mixed = [k for k in section if k in defaults]
+    ok = True
+    if mixed:
+        others = ", ".join(k for k in section if k not in defaults)
+        for key in mixed:
+            bad_at(
+                f"grades.{key}",
+                f'"{key}" is a default band name beside bands of the campaign\'s own ({others}): '
+                "either set the default bounds (satisfied, fairly_satisfied, basically_satisfied) "
+                "or name every band yourself",
+            )
+        ok = False
+    out: dict[str, float] = {}
+    seen: dict[float, str] = {}
+    for name, value in section.items():
+        key = f"grades.{name}"
+        if name == BOTTOM_GRADE:
+            bad_at(key, f'"{name}" cannot be a band: it is the grade below every band (methodology §6)')
+            ok = False
+            continue
+        if not GRADE_NAME.fullmatch(name):
+            bad_at(key, f'"{name}" is not a band name: use a lowercase identifier such as excellent or pass')
+            ok = False
+            continue
+        if not _is_number(value):
+            bad_at(key, f'"{value}" is not a finite number')
+            ok = False
+            continue
+        bound = float(value)
+        if not 0 <= bound <= 100:
+            bad_at(key, f'"{value}" is outside [0, 100]')
+            ok = False
+        elif bound in seen:
+            bad_at(
+                key, f'"{value}" is also the lower bound of "{seen[bound]}": two bands cannot share a bound'
+            )
+            ok = False
+        else:
+            seen[bound] = name
+        out[name] = bound
+    return out if ok else None
+
+
 def _check_ranges(p: MethodParams, bad: Any) -> None:
     if not 0 <= p.satisfied_at <= 100:
         bad("scoring.satisfied_at", f'"{p.satisfied_at}" is outside [0, 100]')
@@ -340,7 +433,9 @@ def _check_ranges(p: MethodParams, bad: Any) -> None:
             "weighting",
             f'trim bounds "{p.trim_low}, {p.trim_high}" must satisfy 0 < trim_low <= 1 <= trim_high',
         )
-    if not p.grade_satisfied >= p.grade_fairly_satisfied >= p.grade_basically_satisfied:
+    if not p.custom_grades and not (
+        p.grade_satisfied >= p.grade_fairly_satisfied >= p.grade_basically_satisfied
+    ):
         bad("grades", '"satisfied >= fairly_satisfied >= basically_satisfied" does not hold')
     if p.bonus_cap < 0 or p.deduction_cap < 0:
         bad("adjustments", f'caps "{p.bonus_cap}, {p.deduction_cap}" must be >= 0')

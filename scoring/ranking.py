@@ -14,7 +14,9 @@ import numpy as np
 
 from scoring.inputs import BoolArray, FloatArray, IntArray
 
+#: The default scheme's grades, best first (a campaign may name its own: ``MethodParams.grade_names``).
 GRADES = ("satisfied", "fairly_satisfied", "basically_satisfied", "dissatisfied")
+BOTTOM_GRADE = GRADES[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,26 +158,36 @@ def grades(
     final: FloatArray,
     ranked: BoolArray,
     vetoed: BoolArray,
+    bands: Mapping[str, float] | None = None,
     *,
     satisfied: float = 85.0,
     fairly_satisfied: float = 75.0,
     basically_satisfied: float = 60.0,
 ) -> tuple[str, ...]:
-    """Grade (等次) of every ranked unit by F; vetoed or empty F → dissatisfied."""
+    """Grade (等次) of every ranked unit by F; vetoed or empty F → dissatisfied.
+
+    ``bands`` maps each band to its lower bound (``MethodParams.grade_bands``: the
+    default three or the campaign's own); a unit takes the band with the highest lower
+    bound not above F, and ``dissatisfied`` below them all. Without ``bands`` the default
+    scheme with the keyword bounds is used. Bands are tried highest bound first; bands
+    with equal bounds keep their order (the default scheme allows ties and the earlier
+    band has always won them).
+    """
+    if bands is None:
+        bands = {
+            "satisfied": satisfied,
+            "fairly_satisfied": fairly_satisfied,
+            "basically_satisfied": basically_satisfied,
+        }
+    ordered = sorted(bands.items(), key=lambda kv: -kv[1])
     out = []
     for f, r, v in zip(final.tolist(), ranked.tolist(), vetoed.tolist(), strict=True):
         if not r:
             out.append("")
         elif v or f != f:
-            out.append("dissatisfied")
-        elif f >= satisfied:
-            out.append("satisfied")
-        elif f >= fairly_satisfied:
-            out.append("fairly_satisfied")
-        elif f >= basically_satisfied:
-            out.append("basically_satisfied")
+            out.append(BOTTOM_GRADE)
         else:
-            out.append("dissatisfied")
+            out.append(next((name for name, bound in ordered if f >= bound), BOTTOM_GRADE))
     return tuple(out)
 
 

@@ -8,6 +8,7 @@ message catalogue (services sit below ui), so the page passes the words through 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from services.exports import ABOUT_ROWS, CODED_COLUMNS, RANKING_COLUMNS, RankingLabels, cards_notice_pdf
@@ -43,6 +44,25 @@ def group_name(group: str, lang: Lang) -> str:
     return known(f"category.{group}", lang, group)
 
 
+def grade_label(grade: str, lang: Lang, labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """A grade (等次) in words: the campaign's own label of the band (``services.grades.
+    grade_labels``) in ``lang``, else the catalogue's words for the default bands, else the
+    band's name; empty for an unranked unit's empty grade."""
+    own = (labels or {}).get(grade, {}).get(lang)
+    if own:
+        return own
+    return known(VALUE_KEYS["grade"] + grade, lang, grade) if grade else ""
+
+
+def grade_scheme_text(bands: Mapping[str, float], labels: Mapping[str, Mapping[str, str]], lang: Lang) -> str:
+    """The grade scheme in one line: ``优秀 ≥ 90；良好 ≥ 80；……；不满意：其余``."""
+    parts = [
+        t("grades.band", lang, label=grade_label(b, lang, labels), bound=f"{x:g}") for b, x in bands.items()
+    ]
+    parts.append(t("grades.bottom", lang, label=grade_label("dissatisfied", lang, labels)))
+    return t("grades.scheme", lang, bands=t("grades.sep", lang).join(parts))
+
+
 def reasons_text(codes: str, lang: Lang) -> str:
     """Why a unit is not ranked, in words: ``few_survey;few_phone`` → ``问卷不足；电话访问不足``."""
     return "；".join(
@@ -50,22 +70,31 @@ def reasons_text(codes: str, lang: Lang) -> str:
     )
 
 
-def ranking_labels(lang: Lang) -> RankingLabels:
-    """Everything the ranking XLSX says, in ``lang``; times in Beijing time."""
+def ranking_labels(lang: Lang, grade_labels: Mapping[str, Mapping[str, str]] | None = None) -> RankingLabels:
+    """Everything the ranking XLSX says, in ``lang``; times in Beijing time; grades by the
+    campaign's own labels where it has them."""
+
+    def value(column: str, code: str) -> str:
+        if column == "grade":
+            return grade_label(code, lang, grade_labels)
+        return known(VALUE_KEYS[column] + code, lang, code)
+
     return RankingLabels(
         headers={key: t(f"results.xlsx.{key}", lang) for key, _ in RANKING_COLUMNS},
         about_sheet=t("results.xlsx.about", lang),
         about={key: t(f"results.xlsx.about.{key}", lang) for key in ABOUT_ROWS},
         group=lambda group: group_name(group, lang),
-        value=lambda column, code: known(VALUE_KEYS[column] + code, lang, code),
+        value=value,
         status=lambda status: known(f"scoring.status.{status}", lang, status),
         when=lambda at: beijing_time(at, empty=""),
     )
 
 
-def ranking_xlsx(results: PublishedResults, lang: Lang) -> bytes:
-    """The ranking workbook in ``lang``."""
-    return write_ranking_xlsx(results, ranking_labels(lang))
+def ranking_xlsx(
+    results: PublishedResults, lang: Lang, grade_labels: Mapping[str, Mapping[str, str]] | None = None
+) -> bytes:
+    """The ranking workbook in ``lang`` (grades by the campaign's own labels, if given)."""
+    return write_ranking_xlsx(results, ranking_labels(lang, grade_labels))
 
 
 def notice_day(at: datetime) -> str:

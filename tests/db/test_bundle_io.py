@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -40,15 +41,18 @@ from db.models import (
     HistoryEntry,
     Item,
     PhoneCase,
+    RespondentGroup,
     SamplingFrame,
     Scale,
     SurveyResponse,
     Unit,
+    UnitResult,
 )
 from db.uow import UnitOfWork
 from scoring import BundleError, load_bundle
 from scoring.cli import main as scoring_main
-from tests.scoring.bundlekit import Bundle
+from services.scoring import score_stored_campaign
+from tests.scoring.bundlekit import Bundle, to_toml
 from tests.scoring.crafted import CASES, FORMULAS, LABEL_COLUMNS, SECRET, Crafted, base_bundle, label_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -616,6 +620,225 @@ def test_db_score_refuses_too_many_replicates(cli_env: str) -> None:
     assert code == 2
     assert "10,000 replicates allowed" in err and "memory" in err
     assert row_counts(cli_env) == before  # no run stored
+
+
+# ---------------------------------------------------------------------------- designer settings
+
+DESIGNED_PLATFORM = """
+[platform]
+fieldwork_opens = 2018-05-01
+fieldwork_closes = 2018-06-30
+public_bulletin = true
+notice_days = 10
+
+[platform.grade_labels.excellent]
+zh = "优秀"
+en = "Excellent"
+
+[platform.grade_labels.dissatisfied]
+zh = "不合格"
+en = "Unsatisfactory"
+
+[platform.groups.deputy]
+zh = "人大代表"
+en = "Deputies"
+
+[platform.groups.expert]
+zh = "特邀评议员"
+en = "Invited assessors"
+
+[platform.design]
+note = "第一次自行设计"
+checklist = ["frames", "margins"]
+"""
+
+
+def designed_bundle() -> Bundle:
+    """rich_bundle with every designer setting: its own grade scheme, item sets, the
+    register's columns, history sources, and a [platform] table (a group without answers)."""
+    b = rich_bundle()
+    b.set("campaign.id", "designed-2018")
+    b.set("grades", {"excellent": 70.0, "good": 55.0, "pass": 40.0})
+    b.units[0].update(district="江岸区", kind="派出所", department="市公安局", head_since="2017-03-01")
+    b.units[3].update(district="江汉区", kind="窗口", department="市政务服务局")
+    b.items[0].update(respondent_groups="citizen;service_recipient;deputy")
+    b.items[2].update(unit_categories="grassroots")  # q2
+    b.history[0].update(source_campaign="rich-2017", source_unit="W0", via="rename 2017-09-01")
+    b.raw["campaign.toml"] = to_toml(b.campaign) + DESIGNED_PLATFORM
+    return b
+
+
+def test_every_designer_setting_lands_in_the_database(make_uow: MakeUow, tmp_path: Path) -> None:
+    code = import_dir(make_uow, designed_bundle().write(tmp_path / "designed"))
+    with make_uow() as uow:
+        s = uow.session
+        campaign = bundle_io.find_campaign(uow, code)
+        assert "[platform" not in campaign.method_toml and "[grades]" in campaign.method_toml
+        assert (campaign.fieldwork_opens_on, campaign.fieldwork_closes_on) == (
+            date(2018, 5, 1),
+            date(2018, 6, 30),
+        )
+        assert (campaign.public_bulletin, campaign.notice_days) == (True, 10)
+        assert campaign.design == {
+            "note": "第一次自行设计",
+            "checklist": ["frames", "margins"],
+            "grade_labels": {
+                "excellent": {"zh": "优秀", "en": "Excellent"},
+                "dissatisfied": {"zh": "不合格", "en": "Unsatisfactory"},
+            },
+        }
+        groups = {g.code: (g.label_zh, g.label_en) for g in s.scalars(select(RespondentGroup))}
+        assert groups == {
+            "deputy": ("人大代表", "Deputies"),
+            "expert": ("特邀评议员", "Invited assessors"),  # named by [platform] only, no answers
+            "citizen": ("群众", "citizens"),
+            "service_recipient": ("服务对象", "service recipients"),
+        }
+        k1 = s.scalars(select(Unit).where(Unit.code == "K1")).one()
+        assert (k1.kind, k1.department, k1.district.name if k1.district else None) == (
+            "派出所",
+            "市公安局",
+            "江岸区",
+        )
+        assert k1.head_since == date(2017, 3, 1)
+        assert s.scalar(select(CampaignUnit.head_since).where(CampaignUnit.unit_id == k1.id)) == date(
+            2017, 3, 1
+        )
+        sets = {i.code: (i.unit_categories, i.respondent_groups) for i in s.scalars(select(Item))}
+        assert sets["q1"] == ([], ["citizen", "service_recipient", "deputy"])
+        assert sets["q2"] == (["grassroots"], [])
+        entry = s.scalars(select(HistoryEntry).order_by(HistoryEntry.id)).first()
+        assert entry is not None
+        assert (entry.source_campaign_code, entry.source_unit_code, entry.via) == (
+            "rich-2017",
+            "W0",
+            "rename 2017-09-01",
+        )
+
+
+def test_a_designed_campaign_round_trips_byte_for_byte_and_scores_as_the_app_did(
+    make_uow: MakeUow, tmp_path: Path
+) -> None:
+    source = designed_bundle().write(tmp_path / "designed")
+    code = import_dir(make_uow, source)
+    first = tmp_path / "first"
+    export_dir(make_uow, code, first)
+    assert_same_results(score(source, tmp_path / "r0"), score(first, tmp_path / "r1"))
+    assert load_bundle(first).platform == load_bundle(source).platform
+    header, items = read_csv(first / "items.csv")
+    assert header[-2:] == ["unit_categories", "respondent_groups"]
+    assert [(r["item_id"], r["unit_categories"]) for r in items][:3] == [
+        ("q1", ""),
+        ("p1", ""),
+        ("q2", "grassroots"),
+    ]
+    header, units = read_csv(first / "units.csv")
+    assert header[-4:] == ["district", "kind", "department", "head_since"]
+    assert (units[0]["district"], units[0]["head_since"], units[1]["kind"]) == ("江岸区", "2017-03-01", "")
+    header, history = read_csv(first / "history.csv")
+    assert (
+        header[-3:] == ["source_campaign", "source_unit", "via"] and history[0]["via"] == "rename 2017-09-01"
+    )
+
+    # import the export as another campaign, export again: not a byte changes
+    again = with_campaign_id(first, tmp_path / "again", "designed-2018-copy")
+    import_dir(make_uow, again)
+    second = tmp_path / "second"
+    export_dir(make_uow, "designed-2018-copy", second)
+    assert sorted(p.name for p in first.iterdir()) == sorted(p.name for p in second.iterdir())
+    for path in first.iterdir():
+        expected = (again if path.name == "campaign.toml" else first) / path.name
+        assert (second / path.name).read_bytes() == expected.read_bytes(), path.name
+
+    # the app's stored run grades as the offline scorer does, with the campaign's own bands
+    with make_uow("scorer") as uow:
+        run_id = score_stored_campaign(uow, code, replicates=60).id
+        uow.commit()
+    offline = read_csv(score(first, tmp_path / "r2", replicates=60) / "results.csv")[1]
+    with make_uow() as uow:
+        stored = dict(
+            uow.session.execute(
+                select(Unit.code, UnitResult.grade)
+                .join(Unit, Unit.id == UnitResult.unit_id)
+                .where(UnitResult.run_id == run_id)
+            ).all()
+        )
+    assert stored == {r["unit_id"]: r["grade"] for r in offline}
+    assert set(stored.values()) <= {"excellent", "good", "pass", "dissatisfied", ""}
+    assert {"excellent", "dissatisfied"} & set(stored.values())
+
+
+def test_a_designer_edit_is_what_the_next_export_writes(make_uow: MakeUow, tmp_path: Path) -> None:
+    code = import_dir(make_uow, designed_bundle().write(tmp_path / "designed"))
+    with make_uow() as uow:
+        campaign = bundle_io.find_campaign(uow, code)
+        campaign.notice_days = 7  # the default: no longer written
+        campaign.public_bulletin = False
+        campaign.fieldwork_closes_on = date(2018, 7, 15)
+        campaign.design = {"grade_labels": {"good": {"zh": "良好", "en": "Good"}}}
+        group = uow.session.scalars(select(RespondentGroup).where(RespondentGroup.code == "citizen")).one()
+        group.label_en = "Residents"
+        uow.commit()
+    export_dir(make_uow, code, tmp_path / "edited")
+    toml = (tmp_path / "edited" / "campaign.toml").read_text(encoding="utf-8")
+    assert "notice_days" not in toml and "public_bulletin" not in toml and "[platform.design]" not in toml
+    platform = load_bundle(tmp_path / "edited").platform
+    assert platform.fieldwork_closes == date(2018, 7, 15)
+    assert platform.campaign_design() == {"grade_labels": {"good": {"zh": "良好", "en": "Good"}}}
+    assert dict(platform.groups["citizen"]) == {"zh": "群众", "en": "Residents"}
+    assert "expert" in platform.groups  # still no answers: listed so that it is not lost
+
+
+def test_a_campaign_without_designer_settings_exports_its_campaign_toml_unchanged(
+    make_uow: MakeUow, tmp_path: Path
+) -> None:
+    source = rich_bundle().write(tmp_path / "rich")
+    code = import_dir(make_uow, source)
+    export_dir(make_uow, code, tmp_path / "out")
+    assert (tmp_path / "out" / "campaign.toml").read_bytes() == (source / "campaign.toml").read_bytes()
+    assert read_csv(tmp_path / "out" / "units.csv")[0] == list(bundle_io.EXPORT_COLUMNS["units.csv"])
+
+
+def test_the_register_keeps_its_own_values_when_an_old_bundle_is_imported(
+    make_uow: MakeUow, tmp_path: Path
+) -> None:
+    import_dir(make_uow, designed_bundle().write(tmp_path / "designed"))
+    older = designed_bundle()
+    older.set("campaign.id", "designed-2017")
+    older.set("campaign.year", 2017)
+    older.raw["campaign.toml"] = to_toml(older.campaign)
+    older.history = []
+    older.units[0].update(kind="旧类型", department="旧部门", district="旧区")
+    older.units[1].update(kind="所", department="市公安局")  # P1 had none: filled
+    import_dir(make_uow, older.write(tmp_path / "older"))
+    with make_uow() as uow:
+        units = {u.code: u for u in uow.session.scalars(select(Unit))}
+        assert (units["K1"].kind, units["K1"].department) == ("派出所", "市公安局")
+        assert units["K1"].district is not None and units["K1"].district.name == "江岸区"
+        assert (units["P1"].kind, units["P1"].department) == ("所", "市公安局")
+
+
+def test_band_names_and_group_labels_longer_than_the_database_keeps_are_refused(
+    make_uow: MakeUow, database_url: str, tmp_path: Path
+) -> None:
+    b = designed_bundle()
+    long_band = "b" * 33  # unit_result.grade is VARCHAR(32)
+    b.set("grades", {long_band: 50.0})
+    platform = DESIGNED_PLATFORM.replace(
+        "[platform.grade_labels.excellent]", f"[platform.grade_labels.{long_band}]"
+    )
+    platform = platform.replace('zh = "特邀评议员"', f'zh = "{"评" * 101}"')
+    b.raw["campaign.toml"] = to_toml(b.campaign) + platform
+    bundle = b.write(tmp_path / "long")
+    load_bundle(bundle)  # the offline scorer has no such limits
+    before = row_counts(database_url)
+    with make_uow() as uow, pytest.raises(BundleError) as refused:
+        import_bundle(uow, bundle)
+    assert {(d.file, d.column) for d in refused.value.defects} == {
+        ("campaign.toml", f"grades.{long_band}"),
+        ("campaign.toml", "platform.groups.expert.zh"),
+    }
+    assert row_counts(database_url) == before
 
 
 # ---------------------------------------------------------------------------- nothing lost
