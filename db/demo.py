@@ -53,7 +53,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from sqlalchemy import Table, func, insert, select
@@ -1476,6 +1476,29 @@ def _insert_keyed(
     return [ids[tuple(row[k] for k in key)] for row in rows]
 
 
+# The register's columns (评议对象名录) of the demo's units: the kind of body (性质) and the
+# department it answers to (主管部门) by category; grassroots stations answer to their parent.
+KIND: Final = {"office": "行政机关", "grassroots": "行政机关", "health": "事业单位", "utility": "国有企业"}
+DEPARTMENT: Final = {
+    "office": f"{CITY}人民政府",
+    "grassroots": f"{CITY}人民政府",
+    "health": f"{CITY}卫生健康委员会",
+    "utility": f"{CITY}国有资产监督管理委员会",
+}
+
+
+def _head_since(lin: Lineage, end: int) -> date | None:
+    """When the head of ``end`` took post: 1 March of the first year of their unbroken run
+    (the demo knows heads by year only)."""
+    head = lin.heads.get(end)
+    if not head:
+        return None
+    first = end
+    while lin.heads.get(first - 1) == head:
+        first -= 1
+    return date(first, 3, 1)
+
+
 def _write_units(conn: Connection, city: City, rows: Counter[str]) -> dict[str, int]:
     district_ids = _insert(conn, District, [{"name": name} for name, _ in DISTRICTS], rows)
     last = YEARS[-1]
@@ -1504,7 +1527,14 @@ def _write_units(conn: Connection, city: City, rows: Counter[str]) -> dict[str, 
         for n, inc in enumerate(lin.incarnations):
             # the head and parent at the incarnation's last year
             end = lin.incarnations[n + 1].first_year - 1 if n + 1 < len(lin.incarnations) else last
-            values: dict[str, Any] = {"head_name": lin.heads.get(end, "")}
+            values: dict[str, Any] = {
+                "head_name": lin.heads.get(end, ""),
+                "head_since": _head_since(lin, end),
+                "kind": KIND[lin.category],
+                "department": by_key[lin.parent].at(end).name
+                if lin.parent is not None
+                else DEPARTMENT[lin.category],
+            }
             if lin.parent is not None:
                 values["parent_id"] = unit_ids[by_key[lin.parent].at(end).code]
             if n + 1 < len(lin.incarnations):
@@ -1564,6 +1594,7 @@ def _write_year(
                 "name": lin.at(year).name,
                 "category": lin.category,
                 "head_name": lin.heads[year],
+                "head_since": _head_since(lin, year),
                 "parent_code": by_key[lin.parent].at(year).code if lin.parent in by_key else "",
             }
             for pos, lin in enumerate(data.units)
@@ -1999,6 +2030,8 @@ def create_demo_accounts(make_uow: Callable[[], UnitOfWork]) -> list[str]:
                 display_name=display,
                 # the demo caller's own phone, rung first by (simulated) click-to-call
                 phone=DEMO_CALLER_PHONE if role == "caller" else None,
+                # the public demo password is refused everywhere else (services/passwords.py)
+                public_demo=True,
             )
             made.append(username)
         except Refused:

@@ -109,7 +109,7 @@ def _put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
     return cell
 
 
-def _append(sheet: Worksheet, values: Sequence[object]) -> list[Cell]:
+def append_row(sheet: Worksheet, values: Sequence[object]) -> list[Cell]:
     """Write ``values`` as the next row of ``sheet`` through :func:`_put`."""
     row = 1 if sheet.max_row == 1 and sheet.cell(row=1, column=1).value is None else sheet.max_row + 1
     return [_put(sheet, row, column, value) for column, value in enumerate(values, start=1)]
@@ -146,18 +146,20 @@ def ranking_xlsx(results: PublishedResults, labels: RankingLabels) -> bytes:
         "method_version": results.method_version,
     }
     for key in ABOUT_ROWS:
-        _append(about, [labels.about[key], facts[key]])
+        append_row(about, [labels.about[key], facts[key]])
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 70
     titles = {about.title}
     for group in results.groups:
         sheet = book.create_sheet(_sheet_title(labels.group(group), titles))
         titles.add(sheet.title)
-        for cell in _append(sheet, [labels.headers[key] for key, _ in RANKING_COLUMNS]):
+        for cell in append_row(sheet, [labels.headers[key] for key, _ in RANKING_COLUMNS]):
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in results.ranking(group):
-            cells = _append(sheet, [_words(labels, key, value_of(row)) for key, value_of in RANKING_COLUMNS])
+            cells = append_row(
+                sheet, [_words(labels, key, value_of(row)) for key, value_of in RANKING_COLUMNS]
+            )
             if row.card in CARD_FILL:
                 fill = PatternFill("solid", fgColor=CARD_FILL[row.card])
                 for cell in cells:
