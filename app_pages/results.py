@@ -14,6 +14,8 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from services.errors import NotFound
+from services.grades import GradeLabels, grade_labels
+from services.history import published_head_changes
 from services.results import (
     PublishedResults,
     UnitRow,
@@ -22,7 +24,8 @@ from services.results import (
     published_results,
     published_snapshot,
 )
-from ui.labels import cards_notice, group_name, known, ranking_xlsx, reasons_text
+from ui.history import head_text
+from ui.labels import cards_notice, grade_label, group_name, known, ranking_xlsx, reasons_text
 from ui.messages import Lang, t
 from ui.page import current_lang
 from ui.timefmt import beijing_time
@@ -57,6 +60,11 @@ def card_text(row: UnitRow) -> str:
 
 def unit_link(results: PublishedResults, row: UnitRow) -> str:
     return f"/unit?campaign={quote(results.campaign.code)}&unit={quote(row.unit_id)}&lang={lang}"
+
+
+def own_grades(results: PublishedResults) -> GradeLabels:
+    """The campaign's own labels of its grade bands (等次名称), if it names any."""
+    return grade_labels(uow(), results.campaign.code)
 
 
 def lists_tab(results: PublishedResults) -> None:
@@ -99,7 +107,7 @@ def ranking_tab(results: PublishedResults) -> None:
             t("results.col.rank_ci", lang): [
                 f"{r.rank_ci_low}–{r.rank_ci_high}" if r.rank_ci_low and r.rank_ci_high else "" for r in rows
             ],
-            t("results.col.grade", lang): [label(f"results.grade.{r.grade}", r.grade) for r in rows],
+            t("results.col.grade", lang): [grade_label(r.grade, lang, own_grades(results)) for r in rows],
             t("results.col.card", lang): [card_text(r) for r in rows],
             t("results.col.p_worst", lang): [r.p_worst for r in rows],
             t("results.col.note", lang): [reasons_text(r.ineligible_reason, lang) for r in rows],
@@ -122,6 +130,9 @@ def ranking_tab(results: PublishedResults) -> None:
 
 def cards_tab(results: PublishedResults) -> None:
     carded = results.carded()
+    # a consecutive unit's head, with the earlier year's head where it changed (主要负责人变更)
+    consecutive = any(r.consecutive_unsatisfactory for r in carded)
+    heads = published_head_changes(uow(), results.campaign.code) if consecutive else {}
     for card in ("red", "yellow"):
         rows = [r for r in carded if r.card == card]
         st.subheader(t(f"results.cards.{card}", lang, n=len(rows)))
@@ -132,7 +143,8 @@ def cards_tab(results: PublishedResults) -> None:
             if row.veto:
                 reasons.append(t("results.reason.veto", lang))
             if row.consecutive_unsatisfactory:
-                reasons.append(t("results.reason.consecutive", lang, head=row.head_name or "—"))
+                head = head_text(row.head_name, heads.get(row.unit_id), lang)
+                reasons.append(t("results.reason.consecutive", lang, head=head))
             if row.list_name == "worst":
                 reasons.append(t("results.reason.worst", lang))
             st.markdown(
@@ -146,7 +158,7 @@ def cards_tab(results: PublishedResults) -> None:
 # alone takes about half a second: it embeds a subset of the CJK font).
 @st.cache_data(max_entries=32, show_spinner=False)
 def ranking_file(snapshot_sha256: str, lang: Lang, _results: PublishedResults) -> bytes:
-    return ranking_xlsx(_results, lang)
+    return ranking_xlsx(_results, lang, own_grades(_results))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -27,10 +27,15 @@ from scoring.funnel import funnel
 from scoring.params import MAX_REPLICATES
 from scoring.sensitivity import Sensitivity
 from services import campaigns
+from services import grades as grades_svc
+from services import history as history_svc
 from services import scoring as svc
 from services.errors import InputsFrozen, NotFound, ServiceError
 from services.permissions import CurrentUser, Permission, PermissionDenied, allowed
 from ui.auth import require_page_permission
+from ui.history import head_text
+from ui.labels import grade_label as labels_grade
+from ui.labels import grade_scheme_text
 from ui.messages import MESSAGES, t
 from ui.page import current_lang
 from ui.timefmt import beijing_time
@@ -176,12 +181,14 @@ def card_label(card: str, lang: str) -> str:
     return t(f"results.card.{card}", lang) if card in ("red", "yellow") else ""
 
 
-def grade_label(grade: str, lang: str) -> str:
-    key = f"results.grade.{grade}"
-    return t(key, lang) if key in MESSAGES else grade
+def grade_label(grade: str, lang: str, labels: grades_svc.GradeLabels | None = None) -> str:
+    """The campaign's own label of a band, else the catalogue's words, else the band name."""
+    return labels_grade(grade, lang, labels)  # type: ignore[arg-type]  # lang is a Lang
 
 
-def ranking_frame(rows: list[dict[str, str]], lang: str) -> pd.DataFrame:
+def ranking_frame(
+    rows: list[dict[str, str]], lang: str, grade_labels: grades_svc.GradeLabels | None = None
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "group": [group_label(r["group"], lang) for r in rows],
@@ -198,7 +205,7 @@ def ranking_frame(rows: list[dict[str, str]], lang: str) -> pd.DataFrame:
             "p_best": [number(r["p_best"]) for r in rows],
             "p_worst": [number(r["p_worst"]) for r in rows],
             "list": [list_label(r["list"], lang) for r in rows],
-            "grade": [grade_label(r["grade"], lang) if r["rank"] else "" for r in rows],
+            "grade": [grade_label(r["grade"], lang, grade_labels) if r["rank"] else "" for r in rows],
             "card": [card_label(r["card"], lang) for r in rows],
             "note": [t("scoring.not_robust", lang) if not_robust(r) else "" for r in rows],
         }
@@ -484,7 +491,11 @@ with tabs[0]:
 
 with tabs[1]:
     ordered = in_rank_order(rows)
-    st.dataframe(ranking_frame(ordered, lang), hide_index=True, column_config=ranking_columns(lang))
+    scheme = grades_svc.grade_scheme(uow(), code)  # the campaign's own bands and labels (等次方案)
+    st.dataframe(
+        ranking_frame(ordered, lang, scheme.labels), hide_index=True, column_config=ranking_columns(lang)
+    )
+    st.caption(grade_scheme_text(scheme.bands, scheme.labels, lang))  # type: ignore[arg-type]
 
 with tabs[2]:
     st.markdown(f"**{t('scoring.cards.header', lang, n=len(carded))}**")
@@ -523,11 +534,13 @@ with tabs[2]:
     st.markdown(f"**{t('scoring.consecutive.header', lang, n=len(consecutive))}**")
     st.caption(t("scoring.consecutive.help", lang))
     if consecutive:
+        # the head now, and who was in post in the earlier unsatisfactory years (主要负责人变更)
+        heads = history_svc.head_changes(uow(), user, code, view.run.id)
         st.dataframe(
             pd.DataFrame(
                 {
                     "unit": [f"{r['name']}（{r['unit_id']}）" for r in consecutive],
-                    "head": [r["head_name"] or "—" for r in consecutive],
+                    "head": [head_text(r["head_name"], heads.get(r["unit_id"]), lang) for r in consecutive],
                     "card": [card_label(r["card"], lang) for r in consecutive],
                 }
             ),

@@ -13,8 +13,11 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from services.errors import NotFound
+from services.grades import grade_labels
+from services.history import published_head_changes
 from services.results import published_campaigns, published_results, unit_problems, unit_trend
-from ui.labels import known, reasons_text
+from ui.history import head_text
+from ui.labels import grade_label, known, reasons_text
 from ui.messages import t
 from ui.page import current_lang
 from ui.widgets import choose_campaign
@@ -66,7 +69,9 @@ if row.card == "red":
 elif row.card == "yellow":
     st.warning(t("unit.card.yellow", lang))
 if row.consecutive_unsatisfactory:
-    st.error(t("unit.consecutive", lang, head=row.head_name or "—"))
+    # the head now, with the earlier year's head where it changed (主要负责人变更)
+    change = published_head_changes(uow(), code).get(row.unit_id)
+    st.error(t("unit.consecutive", lang, head=head_text(row.head_name, change, lang)))
 if not row.eligible:
     st.info(t("unit.ineligible", lang, reason=reasons_text(row.ineligible_reason, lang) or "—"))
 
@@ -82,7 +87,7 @@ top[1].metric(
     rank,
     help=t("unit.rank.help", lang, low=row.rank_ci_low or "—", high=row.rank_ci_high or "—"),
 )
-top[2].metric(t("unit.grade", lang), label(f"results.grade.{row.grade}", row.grade or "—"))
+top[2].metric(t("unit.grade", lang), grade_label(row.grade, lang, grade_labels(uow(), code)) or "—")
 if row.final_ci_low is not None and row.final_ci_high is not None:
     st.caption(
         t(
@@ -147,7 +152,9 @@ st.dataframe(
         t("unit.name_then", lang): [y.name for y in trend],
         t("unit.final", lang): [y.final_score for y in trend],
         t("unit.rank", lang): [f"{y.rank}/{y.group_size}" if y.rank else "—" for y in trend],
-        t("unit.grade", lang): [label(f"results.grade.{y.grade}", y.grade) for y in trend],
+        t("unit.grade", lang): [
+            grade_label(y.grade, lang, grade_labels(uow(), y.campaign_code)) for y in trend
+        ],
         t("results.col.card", lang): [label(f"results.card.{y.card}", "") if y.card else "" for y in trend],
     },
     column_config={t("unit.final", lang): st.column_config.NumberColumn(format="%.2f")},

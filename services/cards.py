@@ -44,6 +44,7 @@ from db.uow import UnitOfWork
 from services.campaigns import load_campaign
 from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
+from services.history import HeadChange, card_heads
 from services.permissions import CurrentUser, Permission, PermissionDenied, require, require_role
 
 STATUSES: Final = ("issued", "plan", "check", "lifted", "escalated")
@@ -68,6 +69,8 @@ class CardView:
     head_removal_recommended: bool
     open_items: int
     updated_at: datetime | None
+    # a consecutive unit's head now and in the earlier unsatisfactory years (主要负责人变更)
+    head: HeadChange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,7 @@ def issue_cards(
             c.unit_id: c for c in session.scalars(select(CardCase).where(CardCase.campaign_id == campaign.id))
         }
         created, existing = [], []
+        heads = card_heads(uow, campaign, [r.unit_id for r, _ in carded])
         for result, unit_code in carded:
             if result.unit_id in cases:
                 existing.append(unit_code)
@@ -185,6 +189,7 @@ def issue_cards(
                     "status": case.status,
                     "head_removal_recommended": escalate,
                     "publication_id": publication.id,
+                    **_head_record(heads.get(unit_code)),
                 },
                 at=now,
             )
@@ -199,6 +204,17 @@ def issue_cards(
         )
         uow.commit()
         return IssueReport(tuple(created), tuple(existing), tuple(stale))
+
+
+def _head_record(change: HeadChange | None) -> dict[str, object]:
+    """The card record's head (the removal concerns the head in post in the unsatisfactory
+    years): the head now and the earlier years' heads, for a consecutive unit."""
+    if change is None:
+        return {}
+    return {
+        "head": {"name": change.now.name, "since": change.now.since, "changed": change.changed},
+        "earlier_heads": [{"year": h.year, "name": h.name, "since": h.since} for h in change.earlier],
+    }
 
 
 def _load(uow: UnitOfWork, card_id: int) -> CardCase:
@@ -347,6 +363,8 @@ def list_cards(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) ->
                 .group_by(RectificationItem.card_id)
             ).all()
         )
+        found = session.execute(query).all()
+        heads = card_heads(uow, campaign, [case.unit_id for case, *_ in found])
         views = [
             CardView(
                 id=case.id,
@@ -363,7 +381,8 @@ def list_cards(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) ->
                 head_removal_recommended=case.head_removal_recommended,
                 open_items=int(open_items.get(case.id, 0)),
                 updated_at=as_utc(case.updated_at) if case.updated_at else None,
+                head=heads.get(unit),
             )
-            for case, unit, name, group, rank in session.execute(query)
+            for case, unit, name, group, rank in found
         ]
         return sorted(views, key=lambda v: (v.color != "red", v.group, v.unit_code))
