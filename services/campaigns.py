@@ -3,11 +3,12 @@
 
 Each step is a function ``step(uow, user, campaign_code)`` that checks who may take it
 and what must hold, changes the status and writes the audit trail in one transaction.
-The backward steps are the ones the work needs: from scoring or review back to
-fieldwork (to extend fieldwork, e.g. for a worst-list unit whose place is not robust),
-and from review back to scoring (to score again after a correction). Nothing leads back
-out of ``published``: an upheld appeal gives a new scoring run and a new snapshot
-(issue 6), not an unpublished campaign.
+The backward steps are the ones the work needs: from fieldwork, scoring or review back
+to draft (with a recorded reason, to change the method, which fieldwork locks); from
+scoring or review back to fieldwork (to extend fieldwork, e.g. for a worst-list unit
+whose place is not robust), and from review back to scoring (to score again after a
+correction). Nothing leads back out of ``published``: an upheld appeal gives a new
+scoring run and a new snapshot (issue 6), not an unpublished campaign.
 
 Publishing takes two admins (separation of duties): one requests it for the latest
 scoring run, another approves it.
@@ -38,7 +39,9 @@ from db.models import (
     UnitResult,
 )
 from db.uow import UnitOfWork
+from scoring.params import parse_campaign_toml
 from services.clock import Clock, as_utc, utcnow
+from services.defects import check_label
 from services.errors import InputsFrozen, NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 from services.scoring import freeze_bundle
@@ -169,7 +172,9 @@ def update_campaign(
 
 
 def open_fieldwork(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) -> CampaignStatus:
-    """draft → fieldwork: needs units to appraise, a survey questionnaire and respondent groups."""
+    """draft → fieldwork: needs units to appraise, a survey questionnaire, respondent
+    groups, fieldwork dates and a method the bundle reader accepts; the refusal names
+    everything that is missing. From here the method, units and questionnaire are locked."""
     actor = require(user, Permission.configure_campaign)
     with uow:
         uow.actor = actor.username
@@ -183,12 +188,84 @@ def open_fieldwork(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str
             ),
             "respondent groups": select(func.count()).where(RespondentGroup.campaign_id == campaign.id),
         }
-        missing = [what for what, query in counts.items() if not session.execute(query).scalar()]
+        missing = [f"no {what}" for what, query in counts.items() if not session.execute(query).scalar()]
+        missing += _not_ready(campaign)
+        missing += _item_sets_astray(uow, campaign)
         if missing:
-            raise Refused(
-                f"cannot open fieldwork for campaign {campaign.code}: it has no {', no '.join(missing)}"
-            )
+            raise Refused(f"cannot open fieldwork for campaign {campaign.code}: it has {', '.join(missing)}")
         status = _move(uow, campaign, S.fieldwork, "open_fieldwork")
+        uow.commit()
+        return status
+
+
+def _not_ready(campaign: Campaign) -> list[str]:
+    """What besides units, items and groups keeps a draft from fieldwork: its dates, and a
+    method the bundle reader refuses (each defect by key)."""
+    missing: list[str] = []
+    if campaign.fieldwork_opens_on is None or campaign.fieldwork_closes_on is None:
+        missing.append("no fieldwork dates")
+    elif campaign.fieldwork_closes_on < campaign.fieldwork_opens_on:
+        missing.append("fieldwork dates that close before they open")
+    _info, _params, defects = parse_campaign_toml(campaign.method_toml or "")
+    if defects:
+        shown = "; ".join(f"{d.column or 'campaign.toml'}: {d.message}" for d in defects[:5])
+        missing.append(f"a method that does not parse ({shown})")
+    return missing
+
+
+def _item_sets_astray(uow: UnitOfWork, campaign: Campaign) -> list[str]:
+    """Item sets (题组) naming a category no unit of the campaign has, or a group it does
+    not survey: the questionnaire designer allows them while units are still being chosen,
+    but the exported bundle would be refused (bundle.md, items.csv), and nobody would be
+    asked such an item."""
+    session = uow.session
+    categories = set(
+        session.scalars(select(CampaignUnit.category).where(CampaignUnit.campaign_id == campaign.id))
+    )
+    groups = set(
+        session.scalars(select(RespondentGroup.code).where(RespondentGroup.campaign_id == campaign.id))
+    )
+    astray: list[str] = []
+    for instrument, code, item_categories, item_groups in session.execute(
+        select(Item.instrument, Item.code, Item.unit_categories, Item.respondent_groups)
+        .where(Item.campaign_id == campaign.id)
+        .order_by(Item.instrument, Item.position, Item.code)
+    ):
+        unknown = sorted(set(item_categories or ()) - categories) + sorted(set(item_groups or ()) - groups)
+        if unknown:
+            astray.append(
+                f"{instrument} item {code} asked of {', '.join(unknown)}, which the campaign does not have"
+            )
+    return astray
+
+
+RETURN_TO_DRAFT_FROM: Final = (S.fieldwork, S.scoring, S.review)
+REASON_WIDTH: Final = 500
+
+
+def return_to_draft(
+    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, reason: str
+) -> CampaignStatus:
+    """fieldwork, scoring or review → draft (退回草稿), to change the method, the units or
+    the questionnaire; the reason is required and recorded in the audit trail, and a
+    pending publication request lapses. Answers and runs already made are kept (the
+    campaign must be scored again). Never from published or final: a published result
+    stays what the public can recompute."""
+    actor = require(user, Permission.configure_campaign)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(
+            "give the reason for returning the campaign to draft: it is recorded in the audit trail"
+        )
+    if len(reason) > REASON_WIDTH:
+        raise Refused(f"the reason is {len(reason):,} characters long; at most {REASON_WIDTH} are kept")
+    check_label("reason", reason)
+    with uow:
+        uow.actor = actor.username
+        campaign = load_campaign(uow, campaign_code, for_update=True)
+        _expect(campaign, *RETURN_TO_DRAFT_FROM, step="return to draft")
+        _cancel_pending_publication(uow, campaign)
+        status = _move(uow, campaign, S.draft, "return_to_draft", reason=reason)
         uow.commit()
         return status
 

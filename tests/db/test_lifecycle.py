@@ -26,6 +26,7 @@ from tests.db.kit import (
     add_user,
     audit_actions,
     campaign_status,
+    ready_to_open,
     seed_campaign,
 )
 
@@ -52,6 +53,7 @@ def transitions(make_uow: MakeUow) -> list[tuple[str, str]]:
 
 def to_fieldwork(make_uow: MakeUow, admin: CurrentUser) -> None:
     seed_campaign(make_uow)
+    ready_to_open(make_uow)
     campaigns.open_fieldwork(make_uow(), admin, "c1")
 
 
@@ -79,6 +81,7 @@ def to_published(make_uow: MakeUow, admins: Admins, clock: Clock) -> None:
 
 def test_open_fieldwork_moves_a_ready_draft_to_fieldwork(make_uow: MakeUow, admins: Admins) -> None:
     seed_campaign(make_uow)
+    ready_to_open(make_uow)
 
     assert campaigns.open_fieldwork(make_uow(), admins[0], "c1") == S.fieldwork
 
@@ -298,6 +301,7 @@ def test_final_only_after_the_notice_period(make_uow: MakeUow, admins: Admins) -
 
 def test_the_notice_period_follows_the_campaigns_notice_days(make_uow: MakeUow, admins: Admins) -> None:
     seed_campaign(make_uow, notice_days=3)
+    ready_to_open(make_uow)
     campaigns.open_fieldwork(make_uow(), admins[0], "c1")
     submit_response(make_uow(), "c1", "u1", "public", ANSWERS)
     campaigns.start_scoring(make_uow(), admins[0], "c1")
