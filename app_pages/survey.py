@@ -22,7 +22,15 @@ import streamlit as st
 from db.uow import UnitOfWork
 from services.errors import ServiceError
 from services.invitations import InvitationInfo, peek
-from services.questionnaire import Questionnaire, UnitView, find_units, load_questionnaire, open_campaigns
+from services.questionnaire import (
+    Questionnaire,
+    UnitView,
+    find_units,
+    items_for,
+    load_questionnaire,
+    open_campaigns,
+    question_views,
+)
 from services.responses import already_answered, client_hashes, fit_comment, submit_response
 from survey.problems import INACTION, MAX_COMMENT_CHARS, TWELVE_HARMS
 from survey.verification import VerificationRefused, clean_code
@@ -34,6 +42,7 @@ from ui.survey import (
     client_user_agent,
     masked,
     phone_verification,
+    question_radios,
     refusal_text,
     simulated_sms,
 )
@@ -215,29 +224,33 @@ def questionnaire_form(q: Questionnaire, unit: UnitView, form_key: str) -> None:
         draft = {}
     S.setdefault(f"{STARTED}.{form_key}", time.time())
     groups = {g.code: g for g in q.groups}
-    # Ctrl+Enter in the comment box must not send a questionnaire half checked (and
-    # Streamlit's hint for it is English only).
-    with st.form(f"survey-{form_key}", enter_to_submit=False):
-        group = st.radio(
+
+    def choose_group() -> str | None:
+        return st.radio(
             t("survey.group", lang),
             list(groups),
             index=option_index(list(groups), draft.get("group")),
             format_func=lambda c: groups[c].label(lang),
             key=f"group-{form_key}",
         )
+
+    # With item sets per respondent group (题组) the questions follow the group, so it is
+    # chosen first, outside the form (a choice inside a form takes effect only on sending).
+    group: str | None = None
+    if q.group_first:
+        group = choose_group()
+        if group is None:
+            st.caption(t("qdesign.survey.group_first", lang))
+            return
+    # Ctrl+Enter in the comment box must not send a questionnaire half checked (and
+    # Streamlit's hint for it is English only).
+    with st.form(f"survey-{form_key}", enter_to_submit=False):
+        if not q.group_first:
+            group = choose_group()
         st.markdown(f"**{t('survey.questions', lang)}**")
         st.caption(t("survey.questions.help", lang))
-        answers: dict[str, str | None] = {}
-        for n, item in enumerate(q.items, start=1):
-            options = {o.code: o for o in item.options}
-            answers[item.code] = st.radio(
-                f"{n}. {item.text(lang)}",
-                list(options),
-                index=option_index(list(options), draft.get("answers", {}).get(item.code)),
-                format_func=lambda c, o=options: o[c].label(lang),
-                horizontal=True,
-                key=f"item-{item.code}-{form_key}",
-            )
+        questions = question_views(items_for(q, unit.category, group), lang)
+        answers = question_radios(questions, form_key, draft.get("answers", {}))
         st.markdown(f"**{t('survey.problems', lang)}**")
         st.caption(t("survey.problems.help", lang))
         chosen = set(draft.get("problems", ()))
@@ -322,9 +335,9 @@ def confirmation(q: Questionnaire, unit: UnitView, draft: dict[str, Any], submit
         (t("survey.unit", lang), unit.name),
         (t("survey.group", lang), groups[draft["group"]].label(lang)),
     ]
-    for n, item in enumerate(q.items, start=1):
-        options = {o.code: o for o in item.options}
-        rows.append((f"{n}. {item.text(lang)}", options[draft["answers"][item.code]].label(lang)))
+    for question in question_views(items_for(q, unit.category, draft["group"]), lang):
+        chosen = dict(question.options)[draft["answers"][question.code]]
+        rows.append((f"{question.number}. {question.text}", chosen))
     if draft["problems"]:
         rows.append(
             (t("survey.problems", lang), "、".join(t(f"problem.{p}", lang) for p in draft["problems"]))

@@ -63,7 +63,7 @@ from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, PermissionDenied, require
-from services.questionnaire import ItemView, OptionView
+from services.questionnaire import ItemView, in_item_set, item_views, unit_category
 from survey.assurance import (
     CALLBACK,
     CHINA_TZ,
@@ -257,24 +257,17 @@ def _masked(blob: bytes | None, mask: Any) -> str:
         return "****"
 
 
-def _phone_items(uow: UnitOfWork, campaign_id: int) -> tuple[ItemView, ...]:
-    items = uow.session.execute(
-        select(Item)
-        .where(Item.campaign_id == campaign_id, Item.instrument == "phone")
-        .order_by(Item.position)
-    ).scalars()
-    return tuple(
-        ItemView(
-            code=item.code,
-            text_zh=item.text_zh,
-            text_en=item.text_en,
-            options=tuple(
-                OptionView(code=o.code, label_zh=o.label_zh, label_en=o.label_en, dont_know=o.score is None)
-                for o in item.scale.options
-            ),
-        )
-        for item in items
-    )
+def _phone_items(uow: UnitOfWork, campaign_id: int, case: PhoneCase | None = None) -> tuple[ItemView, ...]:
+    """The phone items in order; with a ``case``, only those of its item set (题组): its
+    unit's category and, when the case has one, its respondent group."""
+    items = item_views(uow, campaign_id, "phone")
+    if case is None:
+        return items
+    return _asked(items, unit_category(uow, campaign_id, case.unit_id), case.respondent_group or None)
+
+
+def _asked(items: Sequence[ItemView], category: str, group: str | None) -> tuple[ItemView, ...]:
+    return tuple(item for item in items if item.asked(category, group))
 
 
 def _own_callers(uow: UnitOfWork, actor: CurrentUser) -> list[int]:
@@ -548,7 +541,7 @@ def case_sheet(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, ca
         ).one()
         entry = session.get(FrameEntry, case.frame_entry_id) if case.frame_entry_id else None
         settings = fieldwork_settings(campaign.method_toml)
-        items = _phone_items(uow, campaign.id)
+        items = _phone_items(uow, campaign.id, case)
         intro, closing = _script_texts(settings, campaign, unit_name)
         history = tuple(
             AttemptView(
@@ -758,7 +751,7 @@ def record_call_outcome(
         uow.actor = actor.username
         session = uow.session
         campaign, case, caller = _open_case_of(uow, campaign_code, case_code, actor)
-        chosen = _check_answers(uow, campaign.id, disposition, answers)
+        chosen = _check_answers(uow, campaign.id, disposition, answers, case)
         settings = fieldwork_settings(campaign.method_toml)
 
         if call_sid:
@@ -848,19 +841,31 @@ def record_call_outcome(
 
 
 def _check_answers(
-    uow: UnitOfWork, campaign_id: int, disposition: str, answers: Mapping[str, str]
+    uow: UnitOfWork, campaign_id: int, disposition: str, answers: Mapping[str, str], case: PhoneCase
 ) -> dict[int, str]:
-    """``{item id: option code}`` of valid answers; refuse unknown items and options, and
-    a complete without every item or a partial without any."""
+    """``{item id: option code}`` of valid answers; refuse unknown items and options, items
+    outside the case's item set (题组), and a complete without every item of the set or a
+    partial without any."""
     cls = disposition_class(disposition)
     if cls not in _INTERVIEW_CLASSES:
         return {}
+    category = unit_category(uow, campaign_id, case.unit_id)
+    group = case.respondent_group or None
     items = {
         item.code: item
         for item in uow.session.execute(
             select(Item).where(Item.campaign_id == campaign_id, Item.instrument == "phone")
         ).scalars()
     }
+    outside = {
+        code
+        for code, item in items.items()
+        if not in_item_set(item.unit_categories or [], item.respondent_groups or [], category, group)
+    }
+    stray = sorted(set(answers) & outside)
+    if stray:
+        raise Refused(f"phone question {stray[0]} is not asked about this case's unit (its item set)")
+    items = {code: item for code, item in items.items() if code not in outside}
     if not items:
         raise Refused("the campaign has no phone questionnaire (items with instrument phone)")
     chosen: dict[int, str] = {}
@@ -1114,8 +1119,19 @@ def fieldwork_dashboard(
         all_rates = aapor_rates(all_counts).rates
 
         items = _phone_items(uow, campaign.id)
+        categories = dict(
+            session.execute(
+                select(CampaignUnit.unit_id, CampaignUnit.category).where(
+                    CampaignUnit.campaign_id == campaign.id
+                )
+            ).all()
+        )
+        # each unit's reading time counts the phone items of its category (题组)
         thresholds = {
-            uid: _reading_threshold(settings, campaign, name or code, items) for uid, code, name in units
+            uid: _reading_threshold(
+                settings, campaign, name or code, _asked(items, categories.get(uid, ""), None)
+            )
+            for uid, code, name in units
         }
         attempts = session.execute(
             select(CallAttempt.case_id, CallAttempt.caller_id, CallAttempt.started_at)

@@ -37,6 +37,7 @@ from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, utcnow
 from services.errors import DuplicateResponse, NotFound, Refused
 from services.permissions import CurrentUser, Permission, require, require_role
+from services.questionnaire import in_item_set, unit_category
 from survey.problems import MAX_ATTRIBUTE_CHARS, MAX_COMMENT_CHARS, PROBLEM_TYPES, RESPONDENT_ATTRIBUTES
 
 LOCK_RETRIES = 5
@@ -76,6 +77,18 @@ class CommentTooLong(Refused):
         super().__init__(f"the comment is {length} characters long; at most {limit} are allowed")
         self.length = length
         self.limit = limit
+
+
+class OutsideItemSet(Refused):
+    """An answer to a question that is not asked about this unit's category or of this
+    respondent group (题组): the page never shows it, so the sheet is not the one shown."""
+
+    def __init__(self, item_code: str, category: str, group_code: str) -> None:
+        super().__init__(
+            f"question {item_code!r} is not asked of respondent group {group_code!r} about a unit "
+            f"of category {category!r}; nothing was stored"
+        )
+        self.item_code = item_code
 
 
 def fit_comment(comment: str | None) -> tuple[str, int]:
@@ -210,17 +223,22 @@ def _submit_once(
         if group_id is None:
             raise NotFound(f"campaign {campaign_code} has no respondent group {group_code!r}")
         options: dict[str, tuple[int, set[str]]] = {}
-        for item_id, item_code, option_code in session.execute(
-            select(Item.id, Item.code, ScaleOption.code)
+        item_sets: dict[str, tuple[list[str], list[str]]] = {}
+        for item_id, item_code, option_code, categories, groups in session.execute(
+            select(Item.id, Item.code, ScaleOption.code, Item.unit_categories, Item.respondent_groups)
             .join(ScaleOption, ScaleOption.scale_id == Item.scale_id)
             .where(Item.campaign_id == campaign.id, Item.instrument == "survey")
         ):
             options.setdefault(item_code, (item_id, set()))[1].add(option_code)
+            item_sets[item_code] = (categories or [], groups or [])
         if not answers:
             raise Refused("an answer sheet needs at least one answer")
+        category = unit_category(uow, campaign.id, unit_id)
         for item_code, option_code in answers.items():
             if item_code not in options:
                 raise Refused(f"the questionnaire has no question {item_code!r}")
+            if not in_item_set(*item_sets[item_code], category, group_code):
+                raise OutsideItemSet(item_code, category, group_code)
             if option_code not in options[item_code][1]:
                 raise Refused(f"{option_code!r} is not an option of question {item_code!r}")
         if (

@@ -53,6 +53,7 @@ from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused, ServiceError
 from services.invitations import issue_batch, survey_link
 from services.permissions import CurrentUser, Permission, PermissionDenied, allowed, require
+from services.questionnaire import in_item_set, unit_category
 from survey.telephony import (
     COMPLETE,
     PARTIAL,
@@ -379,7 +380,7 @@ def start_ivr_call(
         campaign = load_campaign(uow, campaign_code)
         case = _open_case(uow, campaign, case_code)
         caller = _own_caller(uow, case, actor) if own_only else None
-        if not _phone_items(uow, campaign.id):
+        if not _phone_items(uow, campaign.id, case):
             raise Refused(f"campaign {campaign_code} has no phone questions for the automatic call")
         respondent = _respondent_number(uow, case)
         _refuse_if_call_under_way(uow, case, now)
@@ -611,7 +612,7 @@ def _apply_ivr(uow: UnitOfWork, attempt: CallAttempt, case: PhoneCase, event: Ca
     if event.status != CallStatus.completed:
         attempt.disposition = unreached_disposition(event.status)
         return
-    item_ids = {item.id for item, _options in _phone_items(uow, case.campaign_id)}
+    item_ids = {item.id for item, _options in _phone_items(uow, case.campaign_id, case)}
     code = ivr_outcome(_answered_count(uow, case, item_ids), len(item_ids))
     attempt.disposition = code
     if code in (COMPLETE, PARTIAL) and not case.disposition:
@@ -680,8 +681,12 @@ def record_recording(
         uow.commit()
 
 
-def _phone_items(uow: UnitOfWork, campaign_id: int) -> list[tuple[Item, list[tuple[str, str]]]]:
-    """The phone questions in order, each with its options (code, Chinese label)."""
+def _phone_items(
+    uow: UnitOfWork, campaign_id: int, case: PhoneCase | None = None
+) -> list[tuple[Item, list[tuple[str, str]]]]:
+    """The phone questions in order, each with its options (code, Chinese label); with a
+    ``case``, only those of its item set (题组): its unit's category and, when the case
+    has one, its respondent group."""
     items = list(
         uow.session.execute(
             select(Item)
@@ -689,6 +694,13 @@ def _phone_items(uow: UnitOfWork, campaign_id: int) -> list[tuple[Item, list[tup
             .order_by(Item.position, Item.id)
         ).scalars()
     )
+    if case is not None:
+        category, group = unit_category(uow, campaign_id, case.unit_id), case.respondent_group or None
+        items = [
+            item
+            for item in items
+            if in_item_set(item.unit_categories or [], item.respondent_groups or [], category, group)
+        ]
     return [(item, [(o.code, o.label_zh) for o in item.scale.options][:9]) for item in items]
 
 
@@ -742,7 +754,7 @@ def ivr_step(
             raise WebhookRejected(f"attempt {attempt_id} is not an automatic call")
         reference = _reference(campaign.code, case.code)
         next_step = step + 1
-        items = _phone_items(uow, campaign.id)
+        items = _phone_items(uow, campaign.id, case)
         closed = (
             _frozen(campaign)
             or CampaignStatus(campaign.status) != CampaignStatus.fieldwork

@@ -1,9 +1,12 @@
 """Helpers of the citizen survey page (app_pages/survey.py): the process-wide phone
-verification, the client's network and browser, and the translation of refusals."""
+verification, the client's network and browser, the translation of refusals, and the
+drawing of the questions (:func:`question_radios`), which the questionnaire designer's
+preview (app_pages/questionnaire.py) draws with too, read-only."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import streamlit as st
@@ -11,8 +14,8 @@ import streamlit as st
 from db.crypto import mask_phone
 from services.errors import DuplicateResponse, ServiceError
 from services.invitations import CampaignClosed, InvitationUsed, UnknownInvitation
-from services.questionnaire import CampaignNotOpen
-from services.responses import CommentTooLong
+from services.questionnaire import CampaignNotOpen, QuestionView
+from services.responses import CommentTooLong, OutsideItemSet
 from survey.verification import (
     CodeExpired,
     CodeWrong,
@@ -100,6 +103,8 @@ def refusal_text(exc: Exception, lang: str) -> str:
         return t("survey.refused.duplicate", lang)
     if isinstance(exc, CommentTooLong):
         return t("survey.refused.comment_too_long", lang, limit=exc.limit)
+    if isinstance(exc, OutsideItemSet):
+        return t("qdesign.refused.outside_set", lang)
     if isinstance(exc, ServiceError):
         return t("survey.refused.other", lang)
     raise TypeError(f"not a refusal: {exc!r}")
@@ -121,3 +126,30 @@ def simulated_sms(number: str) -> str | None:
 def masked(number: str) -> str:
     """The number as shown on screen (``138****5678``)."""
     return mask_phone(number)
+
+
+def question_radios(
+    questions: Sequence[QuestionView],
+    form_key: str,
+    answers: Mapping[str, str | None] | None = None,
+    *,
+    disabled: bool = False,
+) -> dict[str, str | None]:
+    """Draw the questions, one horizontal choice each, numbered as ``questions`` are;
+    return the option chosen per question code (None: not answered). ``answers``
+    preselects a draft's answers; ``disabled`` draws them read-only (the preview)."""
+    chosen: dict[str, str | None] = {}
+    for question in questions:
+        labels = dict(question.options)
+        codes = list(labels)
+        previous = (answers or {}).get(question.code)
+        chosen[question.code] = st.radio(
+            f"{question.number}. {question.text}",
+            codes,
+            index=codes.index(previous) if previous in codes else None,
+            format_func=labels.__getitem__,
+            horizontal=True,
+            key=f"item-{question.code}-{form_key}",
+            disabled=disabled,
+        )
+    return chosen
