@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services.permissions import Permission, allowed
-from ui.auth import account_box, sign_in_state
+from ui.auth import account_box, must_change_password, sign_in_state
 from ui.errors import run_page
 from ui.messages import t
 from ui.page import page_setup
@@ -139,8 +139,21 @@ if allowed(user, Permission.manage_users):
         st.Page("app_pages/accounts.py", title=title, icon=":material/lock_person:", url_path="accounts")
     )
 
+# Every signed-in person changes their own password (修改密码); one who signed in with a
+# one-time password from an administrator gets that page only (and sign-out), until it is changed.
+must_change = must_change_password()
+if user is not None:
+    password_page = st.Page(
+        "app_pages/password.py",
+        title=t("accounts.admin.nav.password", lang),
+        icon=":material/password:",
+        url_path="password",
+        default=must_change,
+    )
+    staff = [password_page] if must_change else [*staff, password_page]
+
 account_box(user, lang, login_page)
-sections = {t("nav.section.public", lang): public}
+sections = {} if must_change else {t("nav.section.public", lang): public}
 if staff:
     sections[t("nav.section.staff", lang)] = staff
 # An unexpected error in a page becomes a plain message with a reference, never a traceback.

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "db.cli_campaigns",  # campaign ..., history ...
     "db.cli_questionnaire",  # questionnaire ...
     "db.cli_accounts",  # reset-password, disable-user, enable-user, set-user
+    "db.cli_history",  # history derive, history show
 )
 
 
@@ -109,13 +110,18 @@ def _create_user(args: argparse.Namespace) -> int:
     import getpass
 
     from db.uow import UnitOfWork
-    from services import auth
+    from services import auth, passwords
     from services.errors import ServiceError
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = getpass.getpass(f"password for {args.username}: ")
+        # the password rules (services/passwords.py) before asking again, not after
+        problem = passwords.password_problem(password, args.username)
+        if problem is not None:
+            print(f"error: {passwords.PasswordRejected(problem)}", file=sys.stderr)
+            return 1
         if getpass.getpass("again: ") != password:
             print("error: the two passwords differ", file=sys.stderr)
             return 1

@@ -34,13 +34,12 @@ from sqlalchemy import select
 
 import config
 from db import audit, crypto, throttle
-from db.models import Caller, LoginSession, Role, Unit, User
+from db.models import Caller, LoginSession, Role, User
 from db.uow import UnitOfWork
 from services.clock import Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 
-MIN_PASSWORD_LENGTH: Final = 10
 MAX_SESSION_HOURS: Final = 12
 # last_seen_at is written at most this often, so a busy page does not write on every rerun.
 TOUCH_INTERVAL: Final = timedelta(seconds=60)
@@ -130,17 +129,6 @@ def _as_current(user: User) -> CurrentUser:
     )
 
 
-def _user_snapshot(user: User, unit_code: str | None) -> dict[str, object]:
-    # Never the password hash: the audit trail is read by people who must not get it.
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": Role(user.role).value,
-        "unit": unit_code,
-        "active": user.active,
-    }
-
-
 def create_user(
     uow: UnitOfWork,
     user: CurrentUser | None,
@@ -151,63 +139,30 @@ def create_user(
     unit_code: str | None = None,
     display_name: str = "",
     phone: str | None = None,
+    public_demo: bool = False,
 ) -> CurrentUser:
-    """Create an account (admins only). A liaison belongs to exactly one unit; no one else has one.
+    """Create an account with the given password (admins only; the command line's
+    ``create-user``, the demo loader): :func:`services.accounts.create_account`, which holds
+    the rules. The password must pass the password rules (services/passwords.py);
+    ``public_demo`` is for the demo loader only, whose accounts share the public demo password.
 
-    A caller account also gets its interviewer record (``Caller``, code = username, or the
-    existing unlinked record of that code), which links its cases to it; ``phone`` is the
-    caller's own phone that click-to-call rings first (stored encrypted)."""
-    actor = require(user, Permission.manage_users)
-    if phone and str(role) != Role.caller.value:
-        raise Refused("only caller accounts have a phone for click-to-call")
-    phone_e164 = caller_phone(phone) if phone else None
-    try:
-        role = Role(role)
-    except ValueError:
-        raise Refused(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}") from None
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise Refused(
-            f"username {username!r} must be 1-64 letters, digits or . _ @ - and start with a letter or digit"
-        )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refused(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if role == Role.liaison and not unit_code:
-        raise Refused("a liaison account needs the code of its unit (--unit)")
-    if role != Role.liaison and unit_code:
-        raise Refused(f"only liaison accounts belong to a unit, not {role.value} accounts")
-    with uow:
-        uow.actor = actor.username
-        session = uow.session
-        if session.execute(select(User.id).where(User.username == username)).first():
-            raise Refused(f"username {username!r} is taken")
-        unit_id = None
-        if unit_code:
-            unit_id = session.execute(select(Unit.id).where(Unit.code == unit_code)).scalar()
-            if unit_id is None:
-                raise NotFound(f"no unit has the code {unit_code!r}")
-        account = User(
-            username=username,
-            display_name=display_name,
-            password_hash=password_hasher().hash(password),
-            role=role,
-            unit_id=unit_id,
-            active=True,
-        )
-        session.add(account)
-        session.flush()
-        if role == Role.caller:
-            caller = session.execute(select(Caller).where(Caller.code == username)).scalar()
-            if caller is None:
-                caller = Caller(code=username, name=display_name)
-                session.add(caller)
-            elif caller.user_id is not None:
-                raise Refused(f"interviewer code {username!r} belongs to another account")
-            caller.user_id = account.id
-            if phone_e164:
-                caller.phone_enc = crypto.encrypt(phone_e164)
-        audit.record(uow, "user.create", "app_user", account.id, None, _user_snapshot(account, unit_code))
-        uow.commit()
-        return _as_current(account)
+    A liaison belongs to exactly one unit; no one else has one. A caller account also gets
+    its interviewer record (``Caller``, code = username, or the existing unlinked record of
+    that code), which links its cases to it; ``phone`` is the caller's own phone that
+    click-to-call rings first (stored encrypted)."""
+    from services import accounts  # it builds on this module
+
+    return accounts.create_account(
+        uow,
+        user,
+        username,
+        role,
+        password=password,
+        unit_code=unit_code,
+        display_name=display_name,
+        phone=phone,
+        public_demo=public_demo,
+    ).user
 
 
 def caller_phone(text: str) -> str:
@@ -244,27 +199,14 @@ def set_caller_phone(uow: UnitOfWork, user: CurrentUser | None, phone: str) -> s
 def set_user_active(
     uow: UnitOfWork, user: CurrentUser | None, username: str, active: bool, *, clock: Clock = utcnow
 ) -> None:
-    """Disable or re-enable an account (admins only); disabling ends its open sessions."""
-    actor = require(user, Permission.manage_users)
-    with uow:
-        uow.actor = actor.username
-        account = uow.session.execute(select(User).where(User.username == username)).scalar()
-        if account is None:
-            raise NotFound(f"no account is called {username!r}")
-        if account.id == actor.id and not active:
-            raise Refused("you cannot disable your own account")
-        before = account.active
-        account.active = active
-        if not active:
-            now = as_utc(clock())
-            for login in uow.session.execute(
-                select(LoginSession).where(
-                    LoginSession.user_id == account.id, LoginSession.ended_at.is_(None)
-                )
-            ).scalars():
-                login.ended_at = now
-        audit.record(uow, "user.set_active", "app_user", account.id, {"active": before}, {"active": active})
-        uow.commit()
+    """Disable or re-enable an account (admins only); disabling ends its open sessions
+    (:func:`services.accounts.disable_account` / ``enable_account``)."""
+    from services import accounts  # it builds on this module
+
+    if active:
+        accounts.enable_account(uow, user, username)
+    else:
+        accounts.disable_account(uow, user, username, clock=clock)
 
 
 def authenticate(uow: UnitOfWork, username: str, password: str) -> CurrentUser | None:

@@ -17,7 +17,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.uow import UnitOfWork
-from services import auth
+from services import accounts, auth
 from services.permissions import CurrentUser, Permission, allowed
 from ui.auth_routes import COOKIE_NAME
 from ui.messages import t
@@ -25,6 +25,7 @@ from ui.messages import t
 USER_KEY: Final = "auth.user"  # the user resolved in this run, for the pages
 SEEDED_USER_KEY: Final = "auth.seeded_user"  # tests only
 STALE_KEY: Final = "auth.stale"  # a cookie was sent but its session is over
+MUST_CHANGE_KEY: Final = "auth.must_change"  # signed in with a one-time password
 
 _log = logging.getLogger(__name__)
 
@@ -56,12 +57,30 @@ def _lookup(token: str) -> CurrentUser | None:
         return None
 
 
+def _must_change(user: CurrentUser | None) -> bool:
+    if user is None:
+        return False
+    try:
+        return accounts.must_change_password(UnitOfWork(actor="web"), user)
+    except SQLAlchemyError:
+        _log.exception("cannot check whether the password must change")
+        return True  # the safe side: the password page only
+
+
 def sign_in_state() -> CurrentUser | None:
-    """Resolve this run's user from the cookie (or a test's seed) and keep it for the pages."""
+    """Resolve this run's user from the cookie (or a test's seed) and keep it for the pages,
+    with whether that user must first replace a one-time password."""
     user, stale = resolve_user(st.context.cookies, st.session_state.get(SEEDED_USER_KEY), _lookup)
     st.session_state[USER_KEY] = user
     st.session_state[STALE_KEY] = stale
+    st.session_state[MUST_CHANGE_KEY] = _must_change(user)
     return user
+
+
+def must_change_password() -> bool:
+    """Whether this run's user signed in with a one-time password and must change it first
+    (then the navigation offers the password page only)."""
+    return bool(st.session_state.get(MUST_CHANGE_KEY)) and current_user() is not None
 
 
 def current_user() -> CurrentUser | None:
@@ -100,6 +119,9 @@ def require_page_permission(permission: Permission, lang: str) -> CurrentUser:
     user = current_user()
     if user is None:
         st.info(t("auth.sign_in_first", lang))
+        st.stop()
+    if must_change_password():
+        st.info(t("accounts.admin.must_change", lang))
         st.stop()
     if not allowed(user, permission):
         st.warning(t("auth.not_allowed", lang, role=t(f"role.{user.role}", lang)))
