@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+import services.designer
 import services.indicators
+import services.reorganisations
 import services.sampling
+import services.units
 from scoring.csvfile import read_csv
 from scoring.errors import Defect
 from services.defects import (

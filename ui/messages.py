@@ -2634,6 +2634,7 @@ _SECTIONS: Final[tuple[str, ...]] = (
     "ui.messages_questionnaire",  # questionnaire designer and preview (app_pages/questionnaire.py)
     "ui.messages_accounts",  # account management and password rules (app_pages/accounts.py)
     "ui.messages_grades",  # grade schemes: band labels (results and scoring pages)
+    "ui.messages_history",  # derived history and heads who changed (ui/history.py)
 )
 
 

@@ -6,8 +6,8 @@ cannot make its own test setup pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
@@ -242,3 +242,186 @@ def audit_actions(make_uow: MakeUow) -> list[tuple[str, str]]:
 def audit_count(make_uow: MakeUow) -> int:
     with make_uow() as uow:
         return uow.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+
+
+# ---------------------------------------------------------------- history (H3, issue 11)
+
+
+def add_year_campaign(
+    make_uow: MakeUow,
+    code: str,
+    year: int,
+    units: Sequence[str],
+    *,
+    worst: Sequence[str] = (),
+    status: CampaignStatus = CampaignStatus.final,
+    heads: Mapping[str, tuple[str, date | None]] | None = None,
+    consecutive: Sequence[str] = (),
+    series: str = "s",
+) -> None:
+    """A campaign of ``series`` in ``year`` with ``units`` (created when new; heads as
+    ``{code: (name, since)}``). Published or final: with a scoring run whose worst list is
+    ``worst`` (and consecutive units ``consecutive``) and an approved publication."""
+    from db.models import Publication  # here: the kit's own imports stay as they were
+
+    heads = heads or {}
+    with make_uow() as uow:
+        s = uow.session
+        found = s.execute(select(CampaignSeries).where(CampaignSeries.code == series)).scalar()
+        if found is None:
+            found = CampaignSeries(code=series, name=series)
+            s.add(found)
+            s.flush()
+        campaign = Campaign(code=code, series_id=found.id, year=year, name=code, status=status)
+        s.add(campaign)
+        s.flush()
+        ids = []
+        for position, unit_code in enumerate(units):
+            unit = s.execute(select(Unit).where(Unit.code == unit_code)).scalar()
+            if unit is None:
+                unit = Unit(code=unit_code, name=f"单位{unit_code}", category="grassroots")
+                s.add(unit)
+                s.flush()
+            ids.append(unit.id)
+            name, since = heads.get(unit_code, ("", None))
+            s.add(
+                CampaignUnit(
+                    campaign_id=campaign.id,
+                    unit_id=unit.id,
+                    position=position,
+                    name=f"{unit.name}（{year}）",
+                    category="grassroots",
+                    head_name=name,
+                    head_since=since,
+                )
+            )
+        if status in (CampaignStatus.published, CampaignStatus.final):
+            run = ScoringRun(
+                campaign_id=campaign.id, method_version="1", input_sha256="0" * 64, replicates=0, seed=1
+            )
+            s.add(run)
+            s.flush()
+            for unit_code, unit_id in zip(units, ids, strict=True):
+                s.add(
+                    UnitResult(
+                        run_id=run.id,
+                        unit_id=unit_id,
+                        ranking_group="grassroots",
+                        list_name="worst" if unit_code in worst else "",
+                        card="red" if unit_code in consecutive else "yellow" if unit_code in worst else "",
+                        consecutive_unsatisfactory=unit_code in consecutive,
+                        row={"unit_id": unit_code},
+                    )
+                )
+            s.add(Publication(campaign_id=campaign.id, run_id=run.id, requested_by="a1", approved_by="a2"))
+        uow.commit()
+
+
+def add_reorganisation(
+    make_uow: MakeUow,
+    kind: str,
+    effective_on: date,
+    links: Sequence[tuple[str, str] | tuple[str, str, bool]],
+    *,
+    successor: bool = False,
+) -> None:
+    """A reorganisation with links ``(from code, to code[, principal])``, units created when
+    new; ``successor`` also points each predecessor's ``successor_id`` at its successor."""
+    from db.models import Reorganisation, ReorganisationKind, ReorganisationLink
+
+    with make_uow() as uow:
+        s = uow.session
+
+        def unit(code: str) -> Unit:
+            found = s.execute(select(Unit).where(Unit.code == code)).scalar()
+            if found is None:
+                found = Unit(code=code, name=f"单位{code}", category="grassroots")
+                s.add(found)
+                s.flush()
+            return found
+
+        event = Reorganisation(kind=ReorganisationKind(kind), effective_on=effective_on)
+        s.add(event)
+        s.flush()
+        for link in links:
+            before, after = unit(link[0]), unit(link[1])
+            principal = bool(link[2]) if len(link) > 2 else False  # type: ignore[misc]
+            s.add(
+                ReorganisationLink(
+                    reorganisation_id=event.id,
+                    from_unit_id=before.id,
+                    to_unit_id=after.id,
+                    principal=principal,
+                )
+            )
+            if successor and before.id != after.id:
+                before.successor_id = after.id
+        uow.commit()
+
+
+# ---------------------------------------------------------------- issue 11: register and designer (H4)
+
+
+def add_register_unit(
+    make_uow: MakeUow,
+    code: str,
+    category: str = "站所",
+    *,
+    name: str = "",
+    district: str = "",
+    kind: str = "",
+    head_name: str = "",
+    active: bool = True,
+) -> None:
+    """A unit of the register (评议对象名录), with its district created if new."""
+    from db.models import District
+
+    with make_uow() as uow:
+        s = uow.session
+        district_id = None
+        if district:
+            row = s.execute(select(District).where(District.name == district)).scalar()
+            if row is None:
+                row = District(name=district)
+                s.add(row)
+                s.flush()
+            district_id = row.id
+        s.add(
+            Unit(
+                code=code,
+                name=name or f"单位{code}",
+                category=category,
+                district_id=district_id,
+                kind=kind,
+                head_name=head_name,
+                active=active,
+            )
+        )
+        uow.commit()
+
+
+def ready_to_open(make_uow: MakeUow, campaign_code: str = "c1") -> None:
+    """Give a :func:`seed_campaign` campaign what opening fieldwork also needs: fieldwork
+    dates and a method the bundle reader accepts (its groups weighted equally)."""
+    from datetime import date
+
+    with make_uow() as uow:
+        s = uow.session
+        campaign = s.execute(select(Campaign).where(Campaign.code == campaign_code)).scalar_one()
+        query = select(RespondentGroup.code).where(RespondentGroup.campaign_id == campaign.id)
+        groups = list(s.execute(query).scalars())
+        weights = "".join(f"{g} = {1 / len(groups)!r}\n" for g in groups) if groups else "x = 1.0\n"
+        campaign.method_toml = (
+            f'[campaign]\nid = "{campaign_code}"\nyear = {campaign.year}\n\n[weights.groups]\n{weights}'
+        )
+        campaign.fieldwork_opens_on = date(2026, 5, 1)
+        campaign.fieldwork_closes_on = date(2026, 6, 30)
+        uow.commit()
+
+
+def retire_units(make_uow: MakeUow, codes: Sequence[str]) -> None:
+    """Make the units inactive, as the register does after a merger or split (撤销)."""
+    with make_uow() as uow:
+        for unit in uow.session.execute(select(Unit).where(Unit.code.in_(list(codes)))).scalars():
+            unit.active = False
+        uow.commit()

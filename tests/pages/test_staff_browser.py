@@ -95,3 +95,44 @@ def test_staff_pages_say_nothing_in_streamlit_s_english(
         reason.type("完成拼搏目标")
         page.wait_for_timeout(500)
         assert not STREAMLIT_ENGLISH.search(page.locator('[data-testid="stMain"]').inner_text())
+
+
+# The set-up pages (issue 11), each with its heading: a new city's admin works through them.
+SETUP_PAGES = {
+    "units": "register.title",
+    "campaigns": "nav.campaigns",
+    "questionnaire": "qdesign.title",
+    "accounts": "accounts.admin.title",
+    "password": "accounts.admin.password.title",
+}
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_the_set_up_pages_open_in_chinese_without_streamlit_s_english_or_a_traceback(
+    repo_root: Path, database_url: str, make_uow: MakeUow, tmp_path: Path, width: int
+) -> None:
+    publish(make_uow, small_bundle(tmp_path / "bundle"))  # a published campaign, admins admin1/admin2
+    env = server_env(database_url, tmp_path / "data")
+
+    with serve_app(repo_root, env, tmp_path / "streamlit.log") as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": 1400}, locale="zh-CN")
+        page.set_default_timeout(30_000)
+        page.goto(f"{base}/login")
+        page.locator("#login-username").fill("admin1")
+        page.locator("#login-password").fill(PASSWORD)
+        page.locator("form.login-form button").click()
+        page.wait_for_url(re.compile(r"^(?!.*login).*$"))
+        settled(page)
+
+        for path, title in SETUP_PAGES.items():
+            page.goto(f"{base}/{path}")
+            page.get_by_role("heading", name=t(title, "zh")).first.wait_for()
+            settled(page)
+            main = page.locator('[data-testid="stMain"]')
+            text = main.inner_text()
+            assert not STREAMLIT_ENGLISH.search(text), (path, STREAMLIT_ENGLISH.search(text))
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            assert "Traceback" not in text, path
+            # readable on a phone: nothing wider than the window makes the page scroll sideways
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, (path, overflow)
