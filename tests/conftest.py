@@ -118,6 +118,14 @@ def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     return database_url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run one after another on one xdist worker: each starts a Streamlit
+    server and a Chromium, and two at once on a 2-core machine slow both past their waits."""
+    for item in items:
+        if any(item.iter_markers("browser")):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 # Tests that need something of the machine (.ci/run installs it) and must not skip in CI:
 # chromium, a PostgreSQL server, the Noto CJK fonts of the Chinese PDFs.
 MUST_RUN_IN_CI = ("browser", "postgres", "fonts")
