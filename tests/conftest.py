@@ -118,6 +118,7 @@ def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     return database_url
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run one after another on one xdist worker: each starts a Streamlit
     server and a Chromium, and two at once on a 2-core machine slow both past their waits."""
