@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date
 from typing import Any, Final
 
 import pandas as pd
@@ -39,6 +38,7 @@ from ui.auth import require_page_permission
 from ui.defects import show_defects
 from ui.messages import t
 from ui.page import current_lang
+from ui.timefmt import beijing_today
 from ui.widgets import chrome_style, file_field, multi_choice, show_flash
 
 FLASH_KEY: Final = "designer.flash"
@@ -132,7 +132,7 @@ with st.expander(t("designer.new.title", lang), expanded=not rows):
         left, right = st.columns(2)
         new_code = left.text_input(t("designer.col.code", lang), key="designer.new.code")
         new_year = right.number_input(
-            t("designer.col.year", lang), min_value=2000, max_value=2100, value=date.today().year, step=1
+            t("designer.col.year", lang), min_value=2000, max_value=2100, value=beijing_today().year, step=1
         )
         new_name = st.text_input(t("designer.col.name", lang), key="designer.new.name")
         series_code = series_name = ""

@@ -24,7 +24,7 @@ from ui.auth import require_page_permission
 from ui.defects import refusal_text, show_defects
 from ui.messages import t
 from ui.page import current_lang
-from ui.timefmt import beijing_time
+from ui.timefmt import beijing_time, beijing_today
 from ui.widgets import choose_campaign, show_flash
 
 FLASH_KEY = "indicators.flash"
@@ -173,7 +173,7 @@ with tab_defs:
             t("indicators.form.has_freeze", lang), key=f"indicators.form.has_freeze.{gen}"
         )
         freeze = right.date_input(
-            t("indicators.col.freeze", lang), value=date.today(), key=f"indicators.form.freeze.{gen}"
+            t("indicators.col.freeze", lang), value=beijing_today(), key=f"indicators.form.freeze.{gen}"
         )
         save = st.form_submit_button(t("indicators.form.save", lang), type="primary", icon=":material/save:")
     if save:

@@ -46,6 +46,7 @@ from services.permissions import CurrentUser
 from services.responses import submit_response
 from services.scoring import run_scoring
 from tests.db.kit import MakeUow, add_user
+from ui.timefmt import beijing_today
 
 # ---------------------------------------------------------------------------- the city
 
@@ -381,7 +382,7 @@ def test_next_year_s_campaign_carries_the_merged_unit_s_past_and_recomputes_its_
     admin, second = admins
     code, _run = first_year
     publish_and_finalize(make_uow, admin, second, code)
-    on = date.today()
+    on = beijing_today()
     reorganisations.rename(make_uow(), admin, "W05", "住房公积金服务中心", on, "机构改革更名")
     reorganisations.merge(
         make_uow(),

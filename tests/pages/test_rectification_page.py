@@ -5,7 +5,7 @@ away. Evidence uploads are tested on the service (tests/db/test_rectification.py
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from tests.db.publishing import publish, small_bundle
 from tests.pages.chrome import enter_submitting_forms, nodes, upload_limits_mb
 from ui.auth import SEEDED_USER_KEY, USER_KEY
 from ui.messages import t
+from ui.timefmt import beijing_today
 
 UNIT = "U00001"  # a yellow card
 
@@ -80,7 +81,7 @@ def test_a_liaison_plans_and_updates_only_the_own_unit(
     repo_root: Path, published: str, make_uow: MakeUow, lang: str
 ) -> None:
     cards.issue_cards(make_uow(), admin(make_uow), published)
-    rectification.generate_items(make_uow(), admin(make_uow), published, date.today() + timedelta(days=30))
+    rectification.generate_items(make_uow(), admin(make_uow), published, beijing_today() + timedelta(days=30))
     liaison = add_user(make_uow, "liaison1", Role.liaison, unit_code=UNIT)
     [card] = cards.list_cards(make_uow(), liaison, published)
     mine = rectification.ledger(make_uow(), liaison, published)

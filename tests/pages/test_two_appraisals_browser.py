@@ -59,6 +59,7 @@ from tests.db.test_designed_campaign_bundle import (
 )
 from tests.serving import CHROMIUM, chromium, phone_page, serve_app, server_env
 from ui.messages import t
+from ui.timefmt import beijing_today
 
 pytestmark = [
     pytest.mark.browser,
@@ -300,7 +301,7 @@ def test_a_department_runs_two_consecutive_appraisals_from_an_empty_database(
     files.mkdir()
     (files / "名录.xlsx").write_bytes(register_xlsx())
     (files / "items.csv").write_bytes(items_csv())
-    today = date.today()
+    today = beijing_today()  # the app's dates are Beijing dates; the server may be on UTC
     year1, year2 = today.year - 1, today.year
     head_since = today - timedelta(days=20)
     names = {code: name for code, name, *_ in REGISTER}
