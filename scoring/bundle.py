@@ -18,8 +18,11 @@ are one unit to a person, so they are duplicates); a history year outside
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import math
+import mmap
 import re
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,8 +37,10 @@ import pyarrow.compute as pc
 from scoring.csvfile import (
     CsvTable,
     decode_bundle_bytes,
+    dictionary_indices,
     edge_bytes,
     encoding_defect,
+    first_bytes,
     first_long_line,
     long_line_defect,
     read_bundle_file,
@@ -108,6 +113,12 @@ ID_COLUMNS = {
     "phone_cases.csv": ("case_id", "caller_id"),
     "indicators.csv": ("indicator_id",),
 }
+# Columns read dictionary-encoded (few distinct values in millions of rows); each is
+# only ever looked up, never checked as text.
+DICTIONARY_COLUMNS = {
+    "survey_answers.csv": ("item_id", "code"),
+    "phone_answers.csv": ("item_id", "code"),
+}
 # survey_responses.csv columns that are not respondent attributes (see TEXT_COLUMNS).
 RESPONSE_FIELDS = ("response_id", "unit_id", "group", "channel", "submitted_at", "status")
 #: Most call attempts a phone case may record: a whole number; more is a data error
@@ -161,12 +172,17 @@ class _Reader:
         for r in rows:
             self.defects.append(Defect(table.name, table.line(int(r)), column, message))
 
+    def done_with(self, *names: str) -> None:
+        """Let go of tables whose rows are all converted and checked."""
+        for name in names:
+            self.tables.pop(name, None)
+
     def bad_rows(self, table: CsvTable, mask: np.ndarray, column: str, message: str) -> None:
         """One defect per flagged row, quoting the row's value of ``column``."""
         rows = np.flatnonzero(mask)
         if rows.size == 0:
             return
-        values = table.col(column).take(pa.array(rows)).to_pylist()
+        values = _take(table.col(column), rows)
         for r, v in zip(rows.tolist(), values, strict=True):
             self.defects.append(Defect(table.name, table.line(r), column, message.format(value=v)))
 
@@ -189,6 +205,31 @@ def _np(arr: pa.Array | pa.ChunkedArray, null: float | int | None = None) -> np.
         valid = np.unpackbits(bits, bitorder="little")[arr.offset : arr.offset + len(arr)].astype(bool)
         values = np.where(valid, values, null)
     return values
+
+
+# Arrays are built from numpy buffers, never with pa.array(): pyarrow's pa.array (of a
+# list or of a numpy array alike) imports pandas to check for pandas objects, 0.4-0.8 s.
+
+
+def _int64s(values: np.ndarray) -> pa.Array:
+    """numpy integers as an arrow int64 array on the same memory."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _strings(values: Iterable[str]) -> pa.Array:
+    """A (short) list of texts as an arrow string array."""
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+
+
+def _take(col: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> list[str]:
+    """The values of ``col`` at ``rows``, as Python strings (for defect messages)."""
+    if len(rows) == 0:
+        return []
+    return col.take(_int64s(rows)).to_pylist()
 
 
 _LOOKUP_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bundle-lookup")
@@ -214,33 +255,113 @@ def _index_in(col: pa.Array, universe: pa.Array) -> np.ndarray:
     def lookup(part: pa.Array) -> np.ndarray:
         return _np(pc.index_in(part, value_set=universe), null=-1).astype(np.int64)
 
-    if len(col) < PARALLEL_LOOKUP_ROWS:
+    # Each half hashes the universe anew: worth it only when the universe is small.
+    if len(col) < PARALLEL_LOOKUP_ROWS or 4 * len(universe) > len(col):
         return lookup(col)
     half = len(col) // 2
     parts = list(_LOOKUP_POOL.map(lookup, (col.slice(0, half), col.slice(half))))
     return np.concatenate(parts)
 
 
-def _codes(col: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+def _owner_index(col: pa.ChunkedArray, universe: pa.ChunkedArray, *, unique: bool) -> np.ndarray:
+    """Position of each answer's owner (response or case id) in ``universe``; -1 where absent.
+
+    Exports list a response's answers together, so the column is runs of one id: only
+    the runs' values are looked up (a fifth of the rows with five items), and when they
+    are the ``unique`` universe itself, in order (every owner answered, in file order),
+    a run's position is its index and nothing is hashed. Same result as :func:`_index_in`.
+    """
+    chunks = [ch for ch in col.chunks if len(ch)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    runs = [pc.run_end_encode(ch, run_end_type=pa.int64()) for ch in chunks]
+    values = pa.chunked_array([r.values for r in runs], type=col.type)
+    lengths = np.concatenate([np.diff(_np(r.run_ends), prepend=0) for r in runs])
+    if unique and len(values) >= len(universe):
+        # a run that a chunk boundary cuts in two is one owner
+        new = np.ones(len(values), dtype=bool)
+        start = 0
+        for before, after in itertools.pairwise(runs):
+            start += len(before.values)
+            new[start] = before.values[-1].as_py() != after.values[0].as_py()
+        distinct = values if new.all() else values.filter(_arrow_mask(new))
+        if len(distinct) == len(universe) and distinct.equals(universe):
+            return np.repeat(np.cumsum(new) - 1, lengths)
+    return np.repeat(_index_in(values, universe), lengths)
+
+
+def _strictly_increasing(col: pa.ChunkedArray) -> bool:
+    """Whether every value is greater than the one before (so no value repeats): ids are
+    usually numbered, and two comparisons per row cost far less than hashing them."""
+    last: str | None = None
+    for ch in col.chunks:
+        if len(ch) == 0:
+            continue
+        if last is not None and not last < ch[0].as_py():  # str order is UTF-8 byte order
+            return False
+        if len(ch) > 1 and not pc.all(pc.less(ch.slice(0, len(ch) - 1), ch.slice(1))).as_py():
+            return False
+        last = ch[-1].as_py()
+    return True
+
+
+def _dictionary_codes(col: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     """Distinct values (in order of first appearance) and each row's index into them."""
     encoded = pc.dictionary_encode(col)
     if isinstance(encoded, pa.ChunkedArray):
         chunks = encoded.chunks
         if not chunks:
-            return [], np.zeros(0, dtype=np.int64)
+            return _strings([]), np.zeros(0, dtype=np.int64)
         first = chunks[0].dictionary
         if not all(ch.dictionary.equals(first) for ch in chunks[1:]):
             encoded = pc.dictionary_encode(col.combine_chunks())
         else:
             indices = np.concatenate([_np(ch.indices) for ch in chunks]).astype(np.int64)
-            return first.to_pylist(), indices
-    return encoded.dictionary.to_pylist(), _np(encoded.indices).astype(np.int64)
+            return first, indices
+    return encoded.dictionary, _np(encoded.indices).astype(np.int64)
+
+
+def _codes(col: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """Distinct values (in order of first appearance) and each row's index into them."""
+    if pa.types.is_dictionary(col.type):
+        return _merge_dictionaries(col)
+    dictionary, indices = _dictionary_codes(col)
+    return dictionary.to_pylist(), indices
+
+
+def _merge_dictionaries(col: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """:func:`_codes` of a column the parser dictionary-encoded, one dictionary per chunk:
+    each chunk's (few) entries are renumbered into one list. A chunk's dictionary lists
+    its values in order of first appearance, so the list is in that order too."""
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    names: dict[str, int] = {}
+    out = np.empty(len(col), dtype=np.int32)  # (an int64 index per answer would be 36 MB a column)
+    start = 0
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        entries = chunk.dictionary.to_pylist()
+        remap = np.array([names.setdefault(v, len(names)) for v in entries], dtype=np.int32)
+        np.take(remap, dictionary_indices(chunk), out=out[start : start + len(chunk)])
+        start += len(chunk)
+    return list(names), out
+
+
+def _index_in_few(col: pa.Array | pa.ChunkedArray, values: list[str]) -> np.ndarray:
+    """:func:`_index_in` for a short list of distinct ``values`` (an instrument's items)."""
+    if not pa.types.is_dictionary(col.type):
+        return _index_in(col, _strings(values))
+    names, codes = _codes(col)
+    position = {v: k for k, v in reversed(list(enumerate(values)))}  # the first, as index_in
+    return np.array([position.get(n, -1) for n in names], dtype=np.int32)[codes]
 
 
 def _repeats(key: np.ndarray) -> np.ndarray:
     """Rows whose key already occurred on an earlier row (keys are >= 0)."""
     if key.size == 0:
         return np.zeros(0, dtype=bool)
+    if (key[1:] > key[:-1]).all():  # ordered keys (answers by response, then item)
+        return np.zeros(key.size, dtype=bool)
     if int(key.max()) < 4 * key.size + 1024:
         counts = np.bincount(key)
         if counts.max() <= 1:
@@ -251,9 +372,12 @@ def _repeats(key: np.ndarray) -> np.ndarray:
     return out
 
 
-def _string_repeats(col: pa.Array) -> np.ndarray:
-    names, codes = _codes(col)
-    if len(names) == len(col):
+def _string_repeats(col: pa.ChunkedArray) -> np.ndarray:
+    """Rows whose value already occurred on an earlier row."""
+    if _strictly_increasing(col):
+        return np.zeros(len(col), dtype=bool)
+    dictionary, codes = _dictionary_codes(col)
+    if len(dictionary) == len(col):
         return np.zeros(len(col), dtype=bool)
     return _repeats(codes)
 
@@ -286,7 +410,7 @@ def _numbers(
                 parsed[text] = None
         lookup = np.array([math.nan if parsed[t] is None else parsed[t] for t in distinct], dtype=np.float64)
         invalid = np.array([parsed[t] is None for t in distinct], dtype=bool)
-        idx = _index_in(col, pa.array(distinct, type=pa.string()))
+        idx = _index_in(col, _strings(distinct))
         values = lookup[idx]
         bad = invalid[idx] | (~empty & ~np.isfinite(values))
     reader.bad_rows(
@@ -312,25 +436,27 @@ def _check_required_cells(reader: _Reader, table: CsvTable, columns: Iterable[st
         reader.bad_rows(table, table.empty(column), column, "the required cell is empty")
 
 
-def _check_unique(reader: _Reader, table: CsvTable, column: str, what: str, *, fold: bool = False) -> None:
+def _check_unique(reader: _Reader, table: CsvTable, column: str, what: str, *, fold: bool = False) -> bool:
     """Duplicate ids; with ``fold``, ids that differ only by case, full/half width or
-    surrounding spaces are duplicates too (compared after NFKC, trimming, lower case)."""
-    dup = _string_repeats(table.col(column)) & ~table.empty(column)
+    surrounding spaces are duplicates too (compared after NFKC, trimming, lower case).
+    Returns whether no value (empty ones included) occurs twice."""
+    repeats = _string_repeats(table.col(column))
+    dup = repeats & ~table.empty(column)
     reader.bad_rows(table, dup, column, f'duplicate {what} "{{value}}"')
     if not fold:
-        return
+        return not repeats.any()
     col = table.col(column)
     folded = pc.utf8_lower(pc.utf8_normalize(pc.utf8_trim_whitespace(col), "NFKC"))
     _, key = _codes(folded)
     alike = _repeats(key) & ~dup & ~table.empty(column)
     if not alike.any():
-        return
+        return not repeats.any()
     _, first = np.unique(key, return_index=True)
     first_row = np.full(int(key.max()) + 1, -1, dtype=np.int64)
     first_row[key[first]] = first
     rows = np.flatnonzero(alike)
-    values = col.take(pa.array(rows)).to_pylist()
-    earlier = col.take(pa.array(first_row[key[rows]])).to_pylist()
+    values = _take(col, rows)
+    earlier = _take(col, first_row[key[rows]])
     for r, v, e, fr in zip(rows.tolist(), values, earlier, first_row[key[rows]].tolist(), strict=True):
         reader.defects.append(
             Defect(
@@ -342,19 +468,24 @@ def _check_unique(reader: _Reader, table: CsvTable, column: str, what: str, *, f
                 "would take the two for one",
             )
         )
+    return not repeats.any()
 
 
 def _check_unique_pair(
     reader: _Reader, table: CsvTable, a: np.ndarray, b: np.ndarray, nb: int, columns: tuple[str, str]
 ) -> None:
     known = (a >= 0) & (b >= 0)
-    key = a[known] * max(nb, 1) + b[known]
-    dup = np.zeros(table.n_rows, dtype=bool)
-    dup[np.flatnonzero(known)[_repeats(key)]] = True
-    rows = np.flatnonzero(dup)
+    if known.all():  # the usual case: no copies of a and b
+        key = a * max(nb, 1)
+        key += b
+        rows = np.flatnonzero(_repeats(key))
+    else:
+        key = a[known] * max(nb, 1) + b[known]
+        rows = np.flatnonzero(known)[_repeats(key)]
+    del key
     if rows.size:
-        firsts = table.col(columns[0]).take(pa.array(rows)).to_pylist()
-        seconds = table.col(columns[1]).take(pa.array(rows)).to_pylist()
+        firsts = _take(table.col(columns[0]), rows)
+        seconds = _take(table.col(columns[1]), rows)
         for r, x, y in zip(rows.tolist(), firsts, seconds, strict=True):
             reader.defects.append(
                 Defect(
@@ -383,8 +514,14 @@ def load_bundle(path: str | Path) -> Bundle:
     )
 
 
-def _sha256(data: bytes) -> str:
+def _sha256(data: bytes | mmap.mmap) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _release(view: mmap.mmap) -> None:
+    """Drop a read-only file map's pages from the process (not from the page cache)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # no madvise here, or closed
+        view.madvise(mmap.MADV_DONTNEED)
 
 
 def _read_toml(reader: _Reader, root: Path, hash_pool: ThreadPoolExecutor) -> str | None:
@@ -408,9 +545,13 @@ def _read_toml(reader: _Reader, root: Path, hash_pool: ThreadPoolExecutor) -> st
 # First bytes of the formula prefixes, and the bytes that can begin or end a Unicode
 # white space character (ASCII ones; U+0085/U+00A0 start with C2, U+1680 with E1,
 # U+2000-U+205F with E2, U+3000 with E3; a multi-byte character ends with a byte >= 0x80).
-_FORMULA_FIRST_BYTES = np.array(sorted({p.encode("utf-8")[0] for p in FORMULA_PREFIXES}), dtype=np.uint8)
-_SPACE_FIRST_BYTES = np.array([9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
-_SPACE_LAST_ASCII = np.array([9, 10, 11, 12, 13, 28, 29, 30, 31, 32], dtype=np.uint8)
+# Each as a table over the 256 byte values, looked up once per cell.
+_FORMULA_FIRST = np.zeros(256, dtype=bool)
+_FORMULA_FIRST[[p.encode("utf-8")[0] for p in FORMULA_PREFIXES]] = True
+_SPACE_FIRST = np.zeros(256, dtype=bool)
+_SPACE_FIRST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_SPACE_LAST = np.zeros(256, dtype=bool)
+_SPACE_LAST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, *range(0x80, 0x100)]] = True
 
 
 def _shown(value: str) -> str:
@@ -434,18 +575,20 @@ def _check_text(reader: _Reader, table: CsvTable) -> None:
     ids = [c for c in ID_COLUMNS.get(table.name, ()) if table.has(c)]
     for column in dict.fromkeys(columns + ids):
         col = table.col(column)
-        first, last = edge_bytes(col)
+        if column in ids:
+            first, last = edge_bytes(col)
+        else:
+            first, last = first_bytes(col), None
         if column in columns:
-            rows = np.flatnonzero(np.isin(first, _FORMULA_FIRST_BYTES))
-            values = col.take(pa.array(rows)).to_pylist() if rows.size else []
+            rows = np.flatnonzero(_FORMULA_FIRST[first])
+            values = _take(col, rows)
             for r, v in zip(rows.tolist(), values, strict=True):
                 found = label_defect(table.name, table.line(r), column, v)
                 if found is not None:
                     reader.defects.append(found)
-        if column in ids:
-            maybe = np.isin(first, _SPACE_FIRST_BYTES) | np.isin(last, _SPACE_LAST_ASCII) | (last >= 0x80)
-            rows = np.flatnonzero(maybe)
-            values = col.take(pa.array(rows)).to_pylist() if rows.size else []
+        if last is not None:
+            rows = np.flatnonzero(_SPACE_FIRST[first] | _SPACE_LAST[last])
+            values = _take(col, rows)
             for r, v in zip(rows.tolist(), values, strict=True):
                 if v != v.strip():
                     reader.defects.append(
@@ -492,11 +635,17 @@ def _load(
     for name in CSV_FILES:
         if name not in present:
             continue
-        raw = read_bundle_file(root / name, name, reader.defects)
+        raw = read_bundle_file(root / name, name, reader.defects, mapped=True)
         if raw is None:
             continue
         reader.hashes[name] = hash_pool.submit(_sha256, raw)
-        table = read_csv(root / name, name, reader.defects, raw=raw)
+        table = read_csv(
+            root / name, name, reader.defects, raw=raw, dictionary_columns=DICTIONARY_COLUMNS.get(name, ())
+        )
+        if isinstance(raw, mmap.mmap):
+            # parsed; once hashed too, its pages leave the scorer's memory (the map stays,
+            # for line numbers, and reads them back from the page cache if a defect asks)
+            reader.hashes[name].add_done_callback(lambda _, view=raw: _release(view))
         if table is not None and _require_columns(reader, table, REQUIRED_COLUMNS[name]):
             _check_required_cells(reader, table, REQUIRED_COLUMNS[name])
             _check_text(reader, table)
@@ -509,8 +658,12 @@ def _load(
     items = _read_items(reader, scales, units)
     responses = _read_responses(reader, units, params)
     survey_answers = _read_answers(reader, "survey_answers.csv", "response_id", responses, items, "survey")
+    # Every defect of a table is recorded (with its line) by the time it is converted:
+    # the big ones are let go at once, so that the next one's arrays take their place.
+    reader.done_with("survey_answers.csv", "survey_responses.csv")
     cases = _read_cases(reader, units)
     phone_answers = _read_answers(reader, "phone_answers.csv", "case_id", cases, items, "phone")
+    reader.done_with("phone_answers.csv", "phone_cases.csv")
     indicators = _read_indicators(reader)
     values = _read_indicator_values(reader, units, indicators)
     adjustments = _read_adjustments(reader, units)
@@ -695,7 +848,8 @@ class _Responses:
     valid_status: np.ndarray
     group_names: tuple[str, ...]
     vars: dict[str, np.ndarray]
-    universe: pa.Array
+    universe: pa.ChunkedArray
+    unique: bool = False  # no response_id occurs twice
 
 
 def _read_responses(reader: _Reader, units: _Units, params: MethodParams) -> _Responses:
@@ -703,9 +857,9 @@ def _read_responses(reader: _Reader, units: _Units, params: MethodParams) -> _Re
     if t is None:
         z = np.zeros(0, dtype=np.int64)
         return _Responses(
-            z, z, np.zeros(0, bool), (), {v: z for v in params.margins}, pa.array([], pa.string())
+            z, z, np.zeros(0, bool), (), {v: z for v in params.margins}, pa.chunked_array([], pa.string())
         )
-    _check_unique(reader, t, "response_id", "response_id")
+    unique = _check_unique(reader, t, "response_id", "response_id")
     unit = _index_in(t.col("unit_id"), units.universe)
     reader.bad_rows(t, (unit < 0) & ~t.empty("unit_id"), "unit_id", 'unknown unit "{value}"')
     names, group = _codes(t.col("group"))
@@ -730,8 +884,8 @@ def _read_responses(reader: _Reader, units: _Units, params: MethodParams) -> _Re
             )
             variables[var] = np.full(t.n_rows, -1, dtype=np.int64)
             continue
-        variables[var] = _index_in(t.col(var), pa.array(list(shares), type=pa.string()))
-    return _Responses(unit, group, valid_status, group_names, variables, t.col("response_id"))
+        variables[var] = _index_in(t.col(var), _strings(shares))
+    return _Responses(unit, group, valid_status, group_names, variables, t.col("response_id"), unique)
 
 
 def _read_answers(
@@ -740,11 +894,11 @@ def _read_answers(
     t = reader.tables.get(name)
     if t is None:
         return Answers.empty()
-    owner = _index_in(t.col(owner_column), owners.universe)
+    owner = _owner_index(t.col(owner_column), owners.universe, unique=owners.unique)
     what = "response" if instrument == "survey" else "case"
     reader.bad_rows(t, (owner < 0) & ~t.empty(owner_column), owner_column, f'unknown {what} "{{value}}"')
     item_ids = items.ids[instrument]
-    item = _index_in(t.col("item_id"), pa.array(item_ids, type=pa.string()))
+    item = _index_in_few(t.col("item_id"), item_ids)
     reader.bad_rows(t, (item < 0) & ~t.empty("item_id"), "item_id", f'unknown {instrument} item "{{value}}"')
     _check_unique_pair(reader, t, owner, item, len(item_ids), (owner_column, "item_id"))
 
@@ -758,12 +912,16 @@ def _read_answers(
                 s = options[c]
                 lookup[j, k] = np.nan if s is None else s
     known = item >= 0
-    score = np.full(t.n_rows, np.nan)
-    score[known] = lookup[item[known], code[known]]
+    if known.all():
+        score = lookup[item, code]
+    else:
+        score = np.full(t.n_rows, np.nan)
+        score[known] = lookup[item[known], code[known]]
+    del code
     not_option = known & np.isinf(score) & ~t.empty("code")
     if not_option.any():
         rows = np.flatnonzero(not_option)
-        shown = t.col("code").take(pa.array(rows)).to_pylist()
+        shown = _take(t.col("code"), rows)
         for r, c in zip(rows.tolist(), shown, strict=True):
             reader.defects.append(
                 Defect(
@@ -772,11 +930,11 @@ def _read_answers(
             )
     ok = (owner >= 0) & known & ~np.isinf(score)
     weights = items.weight[instrument]
-    return Answers(
-        owner=owner[ok],
-        item_weight=weights[item[ok]] if n_items else np.zeros(0),
-        score=score[ok],
-    )
+    if not n_items:
+        return Answers(owner=owner[ok], item_weight=np.zeros(0), score=score[ok])
+    if ok.all():  # the usual case: no copies
+        return Answers(owner=owner, item_weight=weights[item], score=score)
+    return Answers(owner=owner[ok], item_weight=weights[item[ok]], score=score[ok])
 
 
 @dataclass
@@ -785,15 +943,16 @@ class _Cases:
     cls: np.ndarray
     caller: np.ndarray
     caller_ids: tuple[str, ...]
-    universe: pa.Array
+    universe: pa.ChunkedArray
+    unique: bool = False  # no case_id occurs twice
 
 
 def _read_cases(reader: _Reader, units: _Units) -> _Cases:
     t = reader.tables.get("phone_cases.csv")
     if t is None:
         z = np.zeros(0, dtype=np.int64)
-        return _Cases(z, z, z, (), pa.array([], pa.string()))
-    _check_unique(reader, t, "case_id", "case_id")
+        return _Cases(z, z, z, (), pa.chunked_array([], pa.string()))
+    unique = _check_unique(reader, t, "case_id", "case_id")
     unit = _index_in(t.col("unit_id"), units.universe)
     reader.bad_rows(t, (unit < 0) & ~t.empty("unit_id"), "unit_id", 'unknown unit "{value}"')
     dispositions, code = _codes(t.col("disposition"))
@@ -818,7 +977,7 @@ def _read_cases(reader: _Reader, units: _Units) -> _Cases:
             "attempts",
             '"{value}" is not a whole number of call attempts from 0 to ' + f"{MAX_ATTEMPTS:,}",
         )
-    return _Cases(unit, cls, caller, caller_ids, t.col("case_id"))
+    return _Cases(unit, cls, caller, caller_ids, t.col("case_id"), unique)
 
 
 @dataclass
@@ -875,7 +1034,7 @@ def _read_indicator_values(reader: _Reader, units: _Units, indicators: _Indicato
         return None
     unit = _index_in(t.col("unit_id"), units.universe)
     reader.bad_rows(t, (unit < 0) & ~t.empty("unit_id"), "unit_id", 'unknown unit "{value}"')
-    ind = _index_in(t.col("indicator_id"), pa.array(list(indicators.ids), type=pa.string()))
+    ind = _index_in(t.col("indicator_id"), _strings(indicators.ids))
     reader.bad_rows(t, (ind < 0) & ~t.empty("indicator_id"), "indicator_id", 'unknown indicator "{value}"')
     _check_unique_pair(reader, t, unit, ind, len(indicators.ids), ("unit_id", "indicator_id"))
     value = _numbers(reader, t, "value", required=False)

@@ -26,6 +26,7 @@ import io
 import mmap
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -38,6 +39,7 @@ import pyarrow.csv as pacsv
 from scoring.errors import Defect
 
 UTF8_BOM = b"\xef\xbb\xbf"
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 # Quoted values may hold line breaks in small, hand-made files (reasons, names);
 # allowing them disables pyarrow's parallel chunking, so big files do without.
 MULTILINE_VALUES_BELOW = 16 * 1024 * 1024
@@ -92,15 +94,14 @@ def decode_bundle_bytes(raw: bytes) -> tuple[bytes, str]:
     """
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM) :]
-        raw.decode("utf-8")
+        if not is_utf8(raw):
+            raw.decode("utf-8")  # raises, with the offset of the first bad byte
         return raw, "utf-8-sig"
     if raw.isascii():
         return raw, "ascii"
-    try:
-        raw.decode("utf-8")
+    if is_utf8(raw):
         return raw, "utf-8"
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030").encode("utf-8")
+    text = raw.decode("gb18030").encode("utf-8")
     uncommon, total, first = _uncommon_chinese(text)
     if uncommon > MAX_UNCOMMON_SHARE * total:
         line = text[:first].count(b"\n")
@@ -111,6 +112,25 @@ def decode_bundle_bytes(raw: bytes) -> tuple[bytes, str]:
         shown = '"' + text[first:char_end].decode("utf-8") + '"'
         raise ImplausibleEncoding("gb18030", raw, start, start + 1, _NOT_CHINESE.format(shown=shown))
     return text, "gb18030"
+
+
+def is_utf8(raw: bytes | mmap.mmap) -> bool:
+    """Whether ``raw`` is valid UTF-8 (the same rule as Python's decoder: no surrogates,
+    no overlong forms), checked by arrow's vectorised validator over the bytes in place:
+    ``raw.decode()`` would build a str of up to four times the file's size only to drop it."""
+    if len(raw) < SCAN_CHUNK_BYTES // 64:
+        try:
+            raw[:].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+    offsets = np.array([0, len(raw)], dtype=np.int64)
+    whole = pa.LargeStringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(raw))
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 @functools.cache
@@ -182,13 +202,19 @@ def encoding_defect(name: str, raw: bytes, exc: UnicodeDecodeError) -> Defect:
 # ---------------------------------------------------------------------- opening files
 
 
-def read_bundle_file(path: Path, name: str, defects: list[Defect]) -> bytes | None:
+def read_bundle_file(
+    path: Path, name: str, defects: list[Defect], *, mapped: bool = False
+) -> bytes | mmap.mmap | None:
     """The bytes of the bundle file ``path``; None, with a defect, when it must not be read.
 
     A symbolic link is never followed (``O_NOFOLLOW``: a bundle could otherwise make
     the scorer read and echo any file of the machine), and only a regular file is read
     (a pipe named ``units.csv`` would block for ever). A file is checked for an
     over-long line (:data:`MAX_LINE_BYTES`) before it is read into memory.
+
+    With ``mapped``, a non-empty file comes as a read-only memory map instead, for
+    :func:`read_csv`: parsed and hashed where the page cache holds it, a city's
+    quarter gigabyte is neither copied nor given fresh memory.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     flags |= getattr(os, "O_BINARY", 0)
@@ -222,8 +248,11 @@ def read_bundle_file(path: Path, name: str, defects: list[Defect]) -> bytes | No
                 # Look for an over-long line in a read-only map of the file first: only
                 # the pages around each line break are touched, so a 200 MB line is
                 # refused after reading 64 KiB of it; a valid file costs a page per 64 KiB.
-                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                    too_long = first_long_line(mapped)
+                view = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                too_long = first_long_line(view)
+                if too_long is None and mapped:
+                    return view  # the map holds its own handle on the file
+                view.close()
             if too_long is not None:
                 defects.append(long_line_defect(name, too_long))
                 return None
@@ -273,7 +302,7 @@ class CsvTable:
     columns: dict[str, pa.ChunkedArray]
     n_rows: int
     encoding: str
-    _text: bytes = field(repr=False, default=b"")
+    _text: bytes | mmap.mmap = field(repr=False, default=b"")
     _lines: np.ndarray | None = field(repr=False, default=None)
     _empties: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
@@ -292,7 +321,7 @@ class CsvTable:
     def line(self, row: int) -> int:
         """File line (header = 1) where data row ``row`` (0-based) starts."""
         if self._lines is None:
-            self._lines = _record_lines(self._text)
+            self._lines = _record_lines(self._text[:])  # a map is copied: only when a defect is reported
         return int(self._lines[row]) if row < len(self._lines) else row + 2
 
 
@@ -316,8 +345,22 @@ def _record_lines(text: bytes) -> np.ndarray:
     return np.array(lines, dtype=np.int64)
 
 
-def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = None) -> CsvTable | None:
-    """Parse ``path``; on a defect that makes the file unreadable, record it and return None."""
+def read_csv(
+    path: Path,
+    name: str,
+    defects: list[Defect],
+    raw: bytes | mmap.mmap | None = None,
+    *,
+    dictionary_columns: Collection[str] = (),
+) -> CsvTable | None:
+    """Parse ``path`` (or its bytes ``raw``, possibly a memory map from
+    :func:`read_bundle_file`); on a defect that makes the file unreadable, record it and
+    return None.
+
+    ``dictionary_columns`` (of few distinct values, such as an answer's item and code)
+    come dictionary-encoded, as the parser meets them: small integers per row and each
+    chunk's distinct texts, instead of millions of strings to be hashed again later.
+    """
     if raw is None:
         raw = read_bundle_file(path, name, defects)
         if raw is None:
@@ -326,11 +369,19 @@ def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = N
     if too_long is not None:
         defects.append(long_line_defect(name, too_long))
         return None
-    try:
-        text, encoding = decode_bundle_bytes(raw)
-    except UnicodeDecodeError as exc:
-        defects.append(encoding_defect(name, raw, exc))
-        return None
+    text: bytes | mmap.mmap
+    mapped_as_is = isinstance(raw, mmap.mmap) and raw[: len(UTF8_BOM)] != UTF8_BOM
+    if mapped_as_is and _is_ascii(raw):  # parsed in place: ASCII or UTF-8 as it stands
+        text, encoding = raw, "ascii"
+    elif mapped_as_is and is_utf8(raw):
+        text, encoding = raw, "utf-8"
+    else:  # a BOM or another encoding: decoded to bytes
+        plain = raw if isinstance(raw, bytes) else raw[:]
+        try:
+            text, encoding = decode_bundle_bytes(plain)
+        except UnicodeDecodeError as exc:
+            defects.append(encoding_defect(name, plain, exc))
+            return None
     stray_cr = _stray_carriage_return(text)
     if stray_cr is not None:
         defects.append(
@@ -373,7 +424,7 @@ def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = N
                 newlines_in_values=len(text) < MULTILINE_VALUES_BELOW, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
+                column_types={h: _DICTIONARY if h in dictionary_columns else pa.string() for h in header},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -383,20 +434,20 @@ def read_csv(path: Path, name: str, defects: list[Defect], raw: bytes | None = N
         return None
     if bad_rows:
         for number, row_text, expected, actual in bad_rows:
-            line = number + 1 if number is not None else _find_line(text, row_text)
+            line = number + 1 if number is not None else _find_line(text[:], row_text)
             defects.append(
                 Defect(name, line, None, f'"{row_text[:60]}" has {actual} fields, the header has {expected}')
             )
         return None
     columns = {h: table.column(h) for h in header}
     result = CsvTable(name=name, columns=columns, n_rows=table.num_rows, encoding=encoding, _text=text)
-    if b"\x00" in text:  # one memchr; the cells are searched only when there is one
+    if text.find(b"\x00") >= 0:  # one memchr; the cells are searched only when there is one
         _report_nul_cells(result, header, defects)
         return None
     return result
 
 
-def _stray_carriage_return(text: bytes) -> int | None:
+def _stray_carriage_return(text: bytes | mmap.mmap) -> int | None:
     """Line (1-based) of the first carriage return that ends a line without a line feed.
 
     CSV parsers (pyarrow's and Python's) take such a CR for a line break, so CR-only
@@ -405,7 +456,7 @@ def _stray_carriage_return(text: bytes) -> int | None:
     with one is refused by the formula rule, naming its column). Quotes are matched by
     parity: an escaped quote ("") adds two.
     """
-    if b"\r" not in text or text.count(b"\r") == text.count(b"\r\n"):
+    if text.find(b"\r") < 0 or _count(text, b"\r") == _count(text, b"\r\n"):
         return None
     u = np.frombuffer(text, dtype=np.uint8)
     cr = np.flatnonzero(u == 0x0D)
@@ -414,7 +465,27 @@ def _stray_carriage_return(text: bytes) -> int | None:
     outside = cr[np.searchsorted(quotes, cr) % 2 == 0]
     if outside.size == 0:
         return None
-    return text.count(b"\n", 0, int(outside[0])) + 1
+    return _count(text, b"\n", int(outside[0])) + 1
+
+
+def _count(data: bytes | mmap.mmap, sub: bytes, end: int | None = None) -> int:
+    """Occurrences of ``sub`` (a byte or a CRLF, which cannot overlap itself) in
+    ``data[:end]``; a map is counted a chunk at a time (it has no count of its own)."""
+    end = len(data) if end is None else end
+    if isinstance(data, bytes):
+        return data.count(sub, 0, end)
+    # A chunk reaches len(sub) - 1 bytes into the next one, so that an occurrence that
+    # starts in the chunk is counted there, and only there.
+    extra = len(sub) - 1
+    return sum(
+        data[k : min(k + SCAN_CHUNK_BYTES + extra, end)].count(sub) for k in range(0, end, SCAN_CHUNK_BYTES)
+    )
+
+
+def _is_ascii(data: mmap.mmap) -> bool:
+    """Whether a map holds only ASCII bytes (numpy over its pages: nothing is copied)."""
+    u = np.frombuffer(data, dtype=np.uint8)
+    return all(int(u[k : k + SCAN_CHUNK_BYTES].max()) < 0x80 for k in range(0, u.size, SCAN_CHUNK_BYTES))
 
 
 def _report_nul_cells(table: CsvTable, header: list[str], defects: list[Defect]) -> None:
@@ -423,7 +494,10 @@ def _report_nul_cells(table: CsvTable, header: list[str], defects: list[Defect])
         if "\x00" in h:
             defects.append(Defect(table.name, 1, h.replace("\x00", "\\0"), NUL_MESSAGE))
     for h in header:
-        rows = np.flatnonzero(bool_mask(pc.match_substring(table.col(h), "\x00")))
+        col = table.col(h)
+        if pa.types.is_dictionary(col.type):
+            col = pc.cast(col, pa.string())
+        rows = np.flatnonzero(bool_mask(pc.match_substring(col, "\x00")))
         defects.extend(Defect(table.name, table.line(int(r)), h, NUL_MESSAGE) for r in rows)
 
 
@@ -453,35 +527,64 @@ def empty_cells(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     if len(arr) == 0:
         return np.zeros(0, dtype=bool)
+    if isinstance(arr, pa.DictionaryArray):  # the entries' emptiness, looked up per row
+        empty_entry = empty_cells(arr.dictionary)
+        if not empty_entry.any():
+            return np.zeros(len(arr), dtype=bool)
+        return empty_entry[dictionary_indices(arr)]
     offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
-    return np.diff(offsets) == 0
+    return offsets[1:] == offsets[:-1]
+
+
+def dictionary_indices(arr: pa.DictionaryArray) -> np.ndarray:
+    """The indices of a dictionary-encoded column chunk (from :func:`read_csv`, no nulls)."""
+    indices = arr.indices
+    dtype = np.dtype(indices.type.to_pandas_dtype())
+    return np.frombuffer(indices.buffers()[1], dtype=dtype)[indices.offset : indices.offset + len(indices)]
 
 
 def edge_bytes(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """The first and the last UTF-8 byte of every string cell (0 for an empty cell), read
     straight off the offsets and data buffers: vectorised pre-filters for rules about how
     a value begins or ends, with no string copied."""
+    first, last = _edges(arr, last=True)
+    assert last is not None
+    return first, last
+
+
+def first_bytes(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The first UTF-8 byte of every string cell (0 for an empty cell); see :func:`edge_bytes`."""
+    return _edges(arr, last=False)[0]
+
+
+def _edges(arr: pa.Array | pa.ChunkedArray, *, last: bool) -> tuple[np.ndarray, np.ndarray | None]:
     if isinstance(arr, pa.ChunkedArray):
-        parts = [edge_bytes(chunk) for chunk in arr.chunks]
+        parts = [_edges(chunk, last=last) for chunk in arr.chunks if len(chunk)]
         if not parts:
-            return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.uint8)
-        return np.concatenate([f for f, _ in parts]), np.concatenate([b for _, b in parts])
+            return np.zeros(0, dtype=np.uint8), (np.zeros(0, dtype=np.uint8) if last else None)
+        if len(parts) == 1:
+            return parts[0]
+        firsts = np.concatenate([f for f, _ in parts])
+        return firsts, (np.concatenate([b for _, b in parts if b is not None]) if last else None)
     if len(arr) == 0:
-        return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.uint8)
+        return np.zeros(0, dtype=np.uint8), (np.zeros(0, dtype=np.uint8) if last else None)
     offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
     buffer = arr.buffers()[2]
     if buffer is None or buffer.size == 0:
-        zeros = np.zeros(len(arr), dtype=np.uint8)
-        return zeros, zeros.copy()
+        return np.zeros(len(arr), dtype=np.uint8), (np.zeros(len(arr), dtype=np.uint8) if last else None)
     data = np.frombuffer(buffer, dtype=np.uint8)
     starts, ends = offsets[:-1], offsets[1:]
-    filled = ends > starts
+    empty = ends == starts
     top = data.size - 1  # an empty cell may point just past the data: clip, then zero it
-    first = np.where(filled, data[np.minimum(starts, top)], 0).astype(np.uint8)
-    last = np.where(filled, data[np.clip(ends - 1, 0, top)], 0).astype(np.uint8)
-    return first, last
+    first = data[np.minimum(starts, top)]
+    first[empty] = 0
+    if not last:
+        return first, None
+    final = data[np.clip(ends - 1, 0, top)]
+    final[empty] = 0
+    return first, final
 
 
 def _find_line(text: bytes, row_text: str) -> int | None:

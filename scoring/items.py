@@ -34,11 +34,14 @@ def response_scores(answers: Answers, n_owners: int) -> ResponseScores:
     an item of weight 0 adds nothing to either sum; a response whose only scored
     answers weigh 0 has no defined score and so has no scored answer.
     """
+    # An unscored answer adds an exact 0.0 to its response's sums (weights are finite
+    # and >= 0), which leaves every sum bit for bit as without it, and costs less than
+    # copying out the scored answers.
     scored = ~np.isnan(answers.score)
-    owner = answers.owner[scored]
-    weight = answers.item_weight[scored]
-    num = np.bincount(owner, weights=weight * answers.score[scored], minlength=n_owners)
-    den = np.bincount(owner, weights=weight, minlength=n_owners)
+    weight = np.where(scored, answers.item_weight, 0.0)
+    value = weight * np.where(scored, answers.score, 0.0)
+    num = np.bincount(answers.owner, weights=value, minlength=n_owners)
+    den = np.bincount(answers.owner, weights=weight, minlength=n_owners)
     has_score = den > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(has_score, num / np.where(has_score, den, 1.0), np.nan)

@@ -9,6 +9,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,75 +43,109 @@ def fmt_bool(b: bool) -> str:
     return "true" if b else "false"
 
 
-def result_rows(result: CampaignResult) -> list[dict[str, str]]:
-    """One row per unit, in the order of ``units.csv``."""
+def _numbers(values: Any) -> list[str]:
+    """:func:`fmt_number` of every value of an array, a column at a time."""
+    return ["" if v != v else repr(v) for v in np.asarray(values, dtype=np.float64).tolist()]
+
+
+def _bools(values: Any) -> list[str]:
+    return ["true" if v else "false" for v in np.asarray(values, dtype=bool).tolist()]
+
+
+def _whole(values: Any, shown: Any = None) -> list[str]:
+    """Whole numbers as text; with ``shown``, empty where it is false."""
+    texts = [str(int(v)) for v in np.asarray(values).tolist()]
+    if shown is None:
+        return texts
+    return [t if on else "" for t, on in zip(texts, np.asarray(shown, dtype=bool).tolist(), strict=True)]
+
+
+def result_columns(result: CampaignResult) -> dict[str, list[str]]:
+    """Every column of ``results.csv``, one entry per unit in the order of ``units.csv``.
+
+    Built a column at a time from the arrays (a city has 5,000 units and 35 columns):
+    the same texts as one row at a time, in a fraction of the time.
+    """
     inp = result.inputs
     st = result.standing
     unc = result.uncertainty
-    robust = result.robust_worst()
-    rows = []
-    for u in range(inp.n_units):
-        ranked = st.rank[u] > 0
-        g = result.groups.of_unit[u]
-        rows.append(
-            {
-                "unit_id": inp.unit_ids[u],
-                "name": inp.unit_names[u],
-                "category": inp.unit_categories[u],
-                "group": result.groups.names[g],
-                "n_survey": str(int(result.survey.n[u])),
-                "n_survey_eff": fmt_number(result.survey.n_eff[u]),
-                "survey_score": fmt_number(result.survey.score[u]),
-                "survey_satisfaction": fmt_number(result.survey.satisfaction[u]),
-                "n_phone": str(int(result.phone.n[u])),
-                "phone_score": fmt_number(result.phone.score[u]),
-                "phone_satisfaction": fmt_number(result.phone.satisfaction[u]),
-                "bigdata_score": fmt_number(result.bigdata.score[u]),
-                "composite": fmt_number(result.composite[u]),
-                "bonus": fmt_number(result.adjusted.bonus[u]),
-                "deduction": fmt_number(result.adjusted.deduction[u]),
-                "veto": fmt_bool(bool(inp.vetoed[u])),
-                "final_score": fmt_number(result.final[u]),
-                "eligible": fmt_bool(bool(result.eligibility.eligible[u])),
-                "ineligible_reason": result.eligibility.reason_text(u),
-                "rank": str(int(st.rank[u])) if ranked else "",
-                "group_size": str(int(result.groups.size[g])) if ranked else "",
-                "list": "best" if st.best[u] else ("worst" if st.worst[u] else ""),
-                "grade": st.grade[u],
-                "unsatisfactory": fmt_bool(bool(st.worst[u])),
-                "consecutive_unsatisfactory": fmt_bool(bool(st.consecutive[u])),
-                "card": st.card[u],
-                "head_name": inp.unit_heads[u],
-                "final_ci_low": fmt_number(unc.final_ci[u, 0]),
-                "final_ci_high": fmt_number(unc.final_ci[u, 1]),
-                "rank_ci_low": _fmt_rank(unc.rank_ci[u, 0]),
-                "rank_ci_high": _fmt_rank(unc.rank_ci[u, 1]),
-                "p_best": fmt_number(unc.p_best[u]),
-                "p_worst": fmt_number(unc.p_worst[u]),
-                "robust_worst": fmt_bool(bool(robust[u])),
-                "raking_failed": fmt_bool(bool(result.raking.raking_failed[u])),
-            }
-        )
-    return rows
+    groups = result.groups
+    ranked = np.asarray(st.rank) > 0
+    of_unit = np.asarray(groups.of_unit).tolist()
+    best, worst = np.asarray(st.best, dtype=bool).tolist(), np.asarray(st.worst, dtype=bool).tolist()
+    columns = {
+        "unit_id": list(inp.unit_ids),
+        "name": list(inp.unit_names),
+        "category": list(inp.unit_categories),
+        "group": [groups.names[g] for g in of_unit],
+        "n_survey": _whole(result.survey.n),
+        "n_survey_eff": _numbers(result.survey.n_eff),
+        "survey_score": _numbers(result.survey.score),
+        "survey_satisfaction": _numbers(result.survey.satisfaction),
+        "n_phone": _whole(result.phone.n),
+        "phone_score": _numbers(result.phone.score),
+        "phone_satisfaction": _numbers(result.phone.satisfaction),
+        "bigdata_score": _numbers(result.bigdata.score),
+        "composite": _numbers(result.composite),
+        "bonus": _numbers(result.adjusted.bonus),
+        "deduction": _numbers(result.adjusted.deduction),
+        "veto": _bools(inp.vetoed),
+        "final_score": _numbers(result.final),
+        "eligible": _bools(result.eligibility.eligible),
+        "ineligible_reason": [result.eligibility.reason_text(u) for u in range(inp.n_units)],
+        "rank": _whole(st.rank, ranked),
+        "group_size": _whole(np.asarray(groups.size)[np.asarray(groups.of_unit)], ranked),
+        "list": ["best" if b else ("worst" if w else "") for b, w in zip(best, worst, strict=True)],
+        "grade": list(st.grade),
+        "unsatisfactory": _bools(st.worst),
+        "consecutive_unsatisfactory": _bools(st.consecutive),
+        "card": list(st.card),
+        "head_name": list(inp.unit_heads),
+        "final_ci_low": _numbers(unc.final_ci[:, 0]),
+        "final_ci_high": _numbers(unc.final_ci[:, 1]),
+        "rank_ci_low": _ranks(unc.rank_ci[:, 0]),
+        "rank_ci_high": _ranks(unc.rank_ci[:, 1]),
+        "p_best": _numbers(unc.p_best),
+        "p_worst": _numbers(unc.p_worst),
+        "robust_worst": _bools(result.robust_worst()),
+        "raking_failed": _bools(result.raking.raking_failed),
+    }
+    return {c: columns[c] for c in RESULT_COLUMNS}
+
+
+def result_rows(result: CampaignResult) -> list[dict[str, str]]:
+    """One row per unit, in the order of ``units.csv``."""
+    columns = result_columns(result)
+    return [dict(zip(RESULT_COLUMNS, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def _fmt_rank(x: float) -> str:
     return "" if math.isnan(x) else str(int(x))
 
 
-def fieldwork_rows(result: CampaignResult) -> list[dict[str, str]]:
-    """Caller rows (sorted by id), then unit rows (in the order of ``units.csv``)."""
-    rows = []
+def _ranks(values: Any) -> list[str]:
+    return [_fmt_rank(v) for v in np.asarray(values, dtype=np.float64).tolist()]
+
+
+def fieldwork_table(result: CampaignResult) -> list[list[str]]:
+    """The rows of ``fieldwork.csv`` in column order: callers (sorted by id), then units
+    (in the order of ``units.csv``)."""
+    rows: list[list[str]] = []
     for scope, ids, fw in (
         ("caller", result.inputs.caller_ids, result.caller_fieldwork),
         ("unit", result.inputs.unit_ids, result.unit_fieldwork),
     ):
-        for k, ident in enumerate(ids):
-            row = {"scope": scope, "id": ident}
-            row.update({c: fmt_number(v) for c, v in zip(AAPOR_CLASSES, fw.counts[k], strict=True)})
-            row.update({c: fmt_number(v) for c, v in zip(RATE_NAMES, fw.rates[k], strict=True)})
-            rows.append(row)
+        counts = np.asarray(fw.counts, dtype=np.float64).reshape(len(ids), len(AAPOR_CLASSES))
+        rates = np.asarray(fw.rates, dtype=np.float64).reshape(len(ids), len(RATE_NAMES))
+        columns = [_numbers(counts[:, j]) for j in range(counts.shape[1])]
+        columns += [_numbers(rates[:, j]) for j in range(rates.shape[1])]
+        rows.extend([scope, ident, *cells] for ident, *cells in zip(ids, *columns, strict=True))
     return rows
+
+
+def fieldwork_rows(result: CampaignResult) -> list[dict[str, str]]:
+    """Caller rows (sorted by id), then unit rows (in the order of ``units.csv``)."""
+    return [dict(zip(FIELDWORK_COLUMNS, row, strict=True)) for row in fieldwork_table(result)]
 
 
 def summary(result: CampaignResult, info: CampaignInfo, file_sha256: dict[str, str]) -> dict[str, Any]:
@@ -162,10 +197,10 @@ def summary(result: CampaignResult, info: CampaignInfo, file_sha256: dict[str, s
     }
 
 
-def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
+def _csv_text(columns: tuple[str, ...], rows: Iterable[Iterable[str]]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
     writer.writerows(rows)
     return buf.getvalue()
 
@@ -179,8 +214,8 @@ def write_results(
     into place only when all three are complete.
     """
     files = {
-        "results.csv": _csv_text(RESULT_COLUMNS, result_rows(result)),
-        "fieldwork.csv": _csv_text(FIELDWORK_COLUMNS, fieldwork_rows(result)),
+        "results.csv": _csv_text(RESULT_COLUMNS, zip(*result_columns(result).values(), strict=True)),
+        "fieldwork.csv": _csv_text(FIELDWORK_COLUMNS, fieldwork_table(result)),
         "summary.json": json.dumps(summary(result, info, file_sha256), ensure_ascii=False, indent=2) + "\n",
     }
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -94,40 +94,47 @@ def rake_weights(
         raked = (n_p > 0) & ~failed
         rows = np.flatnonzero(takes_part & raked[unit])
         w = np.ones(rows.shape[0])
-        r_unit = unit[rows]
-        r_codes = [variables[name][rows] for name in names]
         share_list = [np.asarray(shares[name], dtype=np.float64) for name in names]
-        done = np.zeros(rows.shape[0], dtype=bool)
+        # The rows still being raked (``live``, in file order) and, per variable, their
+        # (unit, category) key and target share_c·n_p, kept compact: recomputed only
+        # when a unit converges and its rows leave, not in each of up to 100 sweeps.
+        # The sums run over the same rows in the same order, so the weights are the same.
+        live = np.arange(rows.shape[0])
+        lu = unit[rows]
+        keys = [
+            lu * share.shape[0] + variables[name][rows] for name, share in zip(names, share_list, strict=True)
+        ]
+        targets = [
+            share[variables[name][rows]] * n_p[lu] for name, share in zip(names, share_list, strict=True)
+        ]
+        wl = w
         active_units = raked.copy()
         for sweep in range(1, MAX_SWEEPS + 1):
-            live = np.flatnonzero(~done)
             if live.size == 0:
                 break
-            lu = r_unit[live]
-            wl = w[live]
-            for codes, share in zip(r_codes, share_list, strict=True):
-                k = share.shape[0]
-                key = lu * k + codes[live]
-                total = np.bincount(key, weights=wl, minlength=n_units * k)
-                target = share[codes[live]] * n_p[lu]
+            for key, target, share in zip(keys, targets, share_list, strict=True):
+                total = np.bincount(key, weights=wl, minlength=n_units * share.shape[0])
                 t = total[key]
                 # A category whose weights all fell to 0 (a zero share elsewhere) cannot
                 # be rescaled; its weights stay 0 and the unit simply does not converge.
                 factor = np.divide(target, t, out=np.zeros_like(t), where=t > 0)
                 wl = wl * factor
-            w[live] = wl
             sweeps[active_units] = sweep
             off = np.zeros(n_units, dtype=bool)
-            for codes, share in zip(r_codes, share_list, strict=True):
+            for key, share in zip(keys, share_list, strict=True):
                 k = share.shape[0]
-                total = np.bincount(lu * k + codes[live], weights=wl, minlength=n_units * k).reshape(
-                    n_units, k
-                )
+                total = np.bincount(key, weights=wl, minlength=n_units * k).reshape(n_units, k)
                 gap = np.abs(total - share[None, :] * n_p[:, None])
                 off |= (gap > CONVERGENCE_TOLERANCE * n_p[:, None]).any(axis=1)
-            converged_units = active_units & ~off
-            done |= converged_units[r_unit]
             active_units &= off
+            stay = active_units[lu]
+            if not stay.all():
+                w[live] = wl
+                kept = np.flatnonzero(stay)  # (one gather per array beats a mask each)
+                live, lu, wl = live[kept], lu[kept], wl[kept]
+                keys = [key[kept] for key in keys]
+                targets = [target[kept] for target in targets]
+        w[live] = wl
         weight[rows] = w
 
     # Normalise within each unit over all of its valid responses.

@@ -8,31 +8,33 @@ fixed as in the main run.
 
 Notes
 -----
-Replicates are drawn in blocks: every block has its own generator, spawned from
-``SeedSequence(seed)``, and fills a fixed slice of the replicate axis, so results
-do not depend on how many threads run the blocks. A resampled index is
-``start + ⌊u·n⌋`` with u uniform on [0, 1) in double precision; ⌊u·n⌋ < n holds
-exactly in floating point, so no draw leaves its cell. Groups with γ = 0 do not
-enter F and are not resampled.
+The draws themselves are in :mod:`scoring.resample` (and described in
+``docs/methodology.md``, "Implementation notes: the bootstrap draws"). Replicates are
+drawn in blocks; every block has its own seed sequence, spawned from
+``SeedSequence(seed)``, from which every tile of the block spawns the seed of its own
+generator, so results do not depend on how many threads draw the tiles. Groups
+with γ = 0 do not enter F and are not resampled.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from scoring.inputs import BoolArray, FloatArray, IntArray
 from scoring.ranking import RankingGroups, list_membership, rank_units
+from scoring.resample import make_cells, plan_tiles, resampled_means
 
-# Elements drawn per block (replicates × resampled rows): large enough to amortise
-# numpy's per-call cost, small enough to keep three buffers per thread in cache-friendly
-# sizes and well under the memory budget at city scale.
-BLOCK_ELEMENTS = 4_000_000
+# Cell means held at once (replicates of a block × cells), 32 MiB: the replicate axis is
+# cut into blocks so that memory does not grow with replicates × cells.
+BLOCK_MEANS = 1 << 22
+# Replicates ranked at once and units summarised at once: a few MiB of temporaries at
+# city scale instead of several copies of the (replicates × units) arrays.
+CHUNK_REPLICATES = 64
+CHUNK_UNITS = 512
 MAX_THREADS = 4
 
 
@@ -53,82 +55,6 @@ class Uncertainty:
     p_best: FloatArray
     p_worst: FloatArray
     replicates: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Cells:
-    """Rows grouped into contiguous resampling cells."""
-
-    # What is summed per draw: r when every weight is 1, else w·r + i·w as one complex
-    # number, so that a single gather and a single segment sum give both Σw·r and Σw.
-    value: npt.NDArray[np.float64] | npt.NDArray[np.complex128]
-    weighted: bool
-    n_per_row: FloatArray  # size of the row's cell
-    start_per_row: IntArray  # first row of the row's cell
-    starts: IntArray  # first row of each cell
-    size: FloatArray  # rows per cell
-
-    @property
-    def rows(self) -> int:
-        return int(self.value.shape[0])
-
-
-def _make_cells(key: IntArray, value: FloatArray, weight: FloatArray | None) -> tuple[_Cells, IntArray]:
-    """Group rows by ``key``; within a cell, rows are ordered by value and weight so
-    that the draws do not depend on the order of the input files."""
-    sort_keys = (value, key) if weight is None else (weight, value, key)
-    order = np.lexsort(sort_keys)
-    key = key[order]
-    if key.size == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return _Cells(np.zeros(0), weight is not None, np.zeros(0), z, z, np.zeros(0)), z
-    new_cell = np.r_[True, key[1:] != key[:-1]]
-    boundary = np.flatnonzero(new_cell)
-    size = np.diff(np.r_[boundary, key.size]).astype(np.float64)
-    cell_of_row = np.cumsum(new_cell) - 1
-    if weight is None:
-        summed = value[order]
-    else:
-        w = weight[order]
-        summed = (value[order] * w) + 1j * w
-    cells = _Cells(
-        value=summed,
-        weighted=weight is not None,
-        n_per_row=size[cell_of_row],
-        start_per_row=boundary[cell_of_row].astype(np.int64),
-        starts=boundary.astype(np.int64),
-        size=size,
-    )
-    return cells, key[boundary]
-
-
-class _Buffers(threading.local):
-    def get(self, n: int, dtype: type) -> tuple[FloatArray, IntArray, np.ndarray]:
-        have = getattr(self, "bufs", None)
-        if have is None or have[0].shape[0] < n:
-            self.bufs = (np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.complex128))
-        u, idx, v = self.bufs
-        # the complex buffer doubles as a float buffer of the same length
-        out = v[:n] if dtype is np.complex128 else v.view(np.float64)[:n]
-        return u[:n], idx[:n], out
-
-
-def _resampled_means(cells: _Cells, gen: np.random.Generator, reps: int, buffers: _Buffers) -> FloatArray:
-    """Mean of each cell's resample in ``reps`` replicates: float64[reps, n_cells]."""
-    n = cells.rows
-    if n == 0:
-        return np.zeros((reps, 0))
-    u, idx, v = buffers.get(reps * n, np.complex128 if cells.weighted else np.float64)
-    gen.random(out=u)
-    u2, idx2 = u.reshape(reps, n), idx.reshape(reps, n)
-    np.multiply(u2, cells.n_per_row, out=u2)
-    np.copyto(idx2, u2, casting="unsafe")
-    np.add(idx2, cells.start_per_row, out=idx2)
-    offsets = (np.arange(reps)[:, None] * n + cells.starts[None, :]).ravel()
-    np.take(cells.value, idx, out=v, mode="clip")
-    total = np.add.reduceat(v, offsets).reshape(reps, -1)
-    mean = total / cells.size if not cells.weighted else total.real / total.imag
-    return np.clip(mean, 0.0, 100.0, out=mean)
 
 
 def _replicate_finals(
@@ -196,7 +122,7 @@ def bootstrap(
     group_at = np.argsort(group_order)
     use = survey_valid & (group_weight[survey_group] > 0)
     weighted = not np.all(survey_weight[use] == 1.0)
-    s_cells, s_keys = _make_cells(
+    s_cells, s_keys = make_cells(
         unit_order[survey_unit[use]] * n_groups + group_order[survey_group[use]],
         survey_score[use],
         survey_weight[use] if weighted else None,
@@ -208,59 +134,91 @@ def bootstrap(
     s_units = s_cell_unit[s_unit_starts]
     gamma_sum = np.add.reduceat(s_cell_gamma, s_unit_starts) if s_units.size else np.zeros(0)
 
-    p_cells, p_keys = _make_cells(unit_order[phone_unit[phone_complete]], phone_score[phone_complete], None)
+    p_cells, p_keys = make_cells(unit_order[phone_unit[phone_complete]], phone_score[phone_complete], None)
     p_units = unit_at[p_keys]
 
-    rows = max(1, s_cells.rows + p_cells.rows)
-    block = max(1, min(replicates, BLOCK_ELEMENTS // rows))
+    s_tiles, p_tiles = plan_tiles(s_cells), plan_tiles(p_cells)
+    n_s_tiles, n_tiles = s_tiles.shape[0] - 1, s_tiles.shape[0] + p_tiles.shape[0] - 2
+    block = max(1, min(replicates, BLOCK_MEANS // max(1, s_cells.n_cells + p_cells.n_cells)))
     n_blocks = -(-replicates // block)
-    seeds = np.random.SeedSequence(seed).spawn(n_blocks)
+    block_seeds = np.random.SeedSequence(seed).spawn(n_blocks)
     survey_rep = np.full((replicates, n_units), np.nan)
     phone_rep = np.full((replicates, n_units), np.nan)
-    buffers = _Buffers()
+    workers = threads or min(MAX_THREADS, os.cpu_count() or 1, max(1, n_tiles))
 
-    def run_block(b: int) -> None:
+    for b in range(n_blocks):
         lo, hi = b * block, min(replicates, (b + 1) * block)
-        gen = np.random.Generator(np.random.PCG64(seeds[b]))
-        means = _resampled_means(s_cells, gen, hi - lo, buffers)
+        seeds = block_seeds[b].spawn(n_tiles)
         if s_units.size:
-            num = np.add.reduceat(means * s_cell_gamma, s_unit_starts, axis=1)
-            survey_rep[lo:hi, s_units] = np.clip(num / gamma_sum, 0.0, 100.0)
-        phone_rep[lo:hi, p_units] = _resampled_means(p_cells, gen, hi - lo, buffers)
-
-    workers = threads or min(MAX_THREADS, os.cpu_count() or 1, n_blocks)
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run_block, range(n_blocks)))
-    else:
-        for b in range(n_blocks):
-            run_block(b)
+            # Cell-major (cells × replicates): a unit's cells are adjacent rows to add.
+            means = resampled_means(s_cells, s_tiles, seeds[:n_s_tiles], hi - lo, workers)
+            means *= s_cell_gamma[:, None]
+            num = np.add.reduceat(means, s_unit_starts, axis=0)
+            del means
+            num /= gamma_sum[:, None]
+            survey_rep[lo:hi, s_units] = np.clip(num, 0.0, 100.0, out=num).T
+        if p_units.size:
+            means = resampled_means(p_cells, p_tiles, seeds[n_s_tiles:], hi - lo, workers)
+            phone_rep[lo:hi, p_units] = means.T
     # Units whose present groups all weigh 0 have an empty S in every replicate.
     no_gamma = np.zeros(n_units, dtype=bool)
     if s_units.size:
         no_gamma[s_units[gamma_sum == 0]] = True
     survey_rep[:, no_gamma] = np.nan
 
-    final_rep = _replicate_finals(survey_rep, phone_rep, bigdata, component_weights, bonus - deduction)
-    rank_rep = rank_units(groups, eligible, vetoed, final_rep, survey_rep, phone_rep, unit_order)
-    best_rep, worst_rep = list_membership(
-        rank_rep, groups, vetoed, final_rep, worst_only_below=worst_only_below
-    )
+    del s_cells, p_cells  # the rows' copies are not needed any more
 
-    final_ci = np.quantile(final_rep, [0.025, 0.975], axis=0).T
+    # F, ranks and lists in chunks of replicates, quantiles in chunks of units: each
+    # replicate and each unit is computed alone, so the figures are those of one pass
+    # over everything, with temporaries of a chunk's size per thread beside the
+    # replicate arrays.
+    net = bonus - deduction
+    final_rep = np.empty((replicates, n_units))
+    rank_rep = np.empty((replicates, n_units), dtype=np.int32)
+    rep = {"survey": survey_rep, "phone": phone_rep}  # emptied once ranked, to free them
+    del survey_rep, phone_rep
+
+    def rank_chunk(lo: int) -> tuple[IntArray, IntArray]:
+        part = slice(lo, min(replicates, lo + CHUNK_REPLICATES))
+        s_rep, p_rep = rep["survey"][part], rep["phone"][part]
+        final = _replicate_finals(s_rep, p_rep, bigdata, component_weights, net)
+        rank = rank_units(groups, eligible, vetoed, final, s_rep, p_rep, unit_order)
+        best, worst = list_membership(rank, groups, vetoed, final, worst_only_below=worst_only_below)
+        final_rep[part], rank_rep[part] = final, rank
+        return best.sum(axis=0), worst.sum(axis=0)
+
+    final_ci = np.empty((n_units, 2))
+    rank_ci = nan2.copy()
+    ranked = np.flatnonzero(eligible)
+
+    def final_chunk(lo: int) -> None:
+        part = slice(lo, min(n_units, lo + CHUNK_UNITS))
+        final_ci[part] = np.quantile(final_rep[:, part], [0.025, 0.975], axis=0).T
+
+    def rank_ci_chunk(lo: int) -> None:
+        units = ranked[lo : lo + CHUNK_UNITS]
+        r = rank_rep[:, units]
+        low = np.quantile(r, 0.025, axis=0, method="lower")
+        high = np.quantile(r, 0.975, axis=0, method="higher")
+        rank_ci[units, 0] = np.minimum(low, main_rank[units])
+        rank_ci[units, 1] = np.maximum(high, main_rank[units])
+
+    # The chunks are independent (numpy releases the GIL in their sorts and arithmetic),
+    # so they run on the bootstrap's threads; the counts are integer sums, in any order.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        counts = list(pool.map(rank_chunk, range(0, replicates, CHUNK_REPLICATES)))
+        n_best = np.sum([c[0] for c in counts], axis=0, dtype=np.int64)
+        n_worst = np.sum([c[1] for c in counts], axis=0, dtype=np.int64)
+        rep.clear()
+        del counts
+        list(pool.map(final_chunk, range(0, n_units, CHUNK_UNITS)))
+        list(pool.map(rank_ci_chunk, range(0, ranked.size, CHUNK_UNITS)))
     final_ci[:, 0] = np.fmin(final_ci[:, 0], main_final)
     final_ci[:, 1] = np.fmax(final_ci[:, 1], main_final)
     final_ci[np.isnan(main_final)] = np.nan
 
-    rank_ci = nan2.copy()
     p_best = np.full(n_units, np.nan)
     p_worst = np.full(n_units, np.nan)
-    if eligible.any():
-        r = rank_rep[:, eligible]
-        low = np.quantile(r, 0.025, axis=0, method="lower")
-        high = np.quantile(r, 0.975, axis=0, method="higher")
-        rank_ci[eligible, 0] = np.minimum(low, main_rank[eligible])
-        rank_ci[eligible, 1] = np.maximum(high, main_rank[eligible])
-        p_best[eligible] = best_rep[:, eligible].mean(axis=0)
-        p_worst[eligible] = worst_rep[:, eligible].mean(axis=0)
+    p_best[ranked] = n_best[ranked] / replicates
+    p_worst[ranked] = n_worst[ranked] / replicates
     return Uncertainty(final_ci, rank_ci, p_best, p_worst, replicates)
