@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import session_factory
@@ -20,6 +21,14 @@ class UnitOfWork:
         self._factory = factory or session_factory()
         self.actor = actor
         self.committed = False
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine this unit of work's sessions connect to (None: bound otherwise),
+        known without opening a session: the survey intake writes a sheet through it
+        directly (services.responses)."""
+        bind = self._factory.kw.get("bind")
+        return bind if isinstance(bind, Engine) else None
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()

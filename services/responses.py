@@ -17,27 +17,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db import audit
 from db.crypto import keyed_hash
-from db.models import (
-    CampaignStatus,
-    CampaignUnit,
-    Item,
-    RespondentGroup,
-    ScaleOption,
-    SurveyAnswer,
-    SurveyResponse,
-    Unit,
-)
+from db.intake import DIALECTS, Sheet, fingerprint, insert_sheets, store_sheet
+from db.models import CampaignStatus, CampaignUnit, Item, RespondentGroup, SurveyResponse, Unit
 from db.uow import UnitOfWork
+from services import intake_cache
 from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, utcnow
-from services.errors import DuplicateResponse, NotFound, Refused
+from services.errors import DuplicateResponse, NotFound, Refused, ServiceError
 from services.permissions import CurrentUser, Permission, require, require_role
-from services.questionnaire import in_item_set, unit_category
+from services.questionnaire import in_item_set
 from survey.problems import MAX_ATTRIBUTE_CHARS, MAX_COMMENT_CHARS, PROBLEM_TYPES, RESPONDENT_ATTRIBUTES
 
 LOCK_RETRIES = 5
@@ -197,6 +190,60 @@ def submit_response(
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A sheet checked against the campaign's lookups: ids to store, nothing read yet."""
+
+    unit_id: int
+    group_id: int
+    answers: tuple[tuple[int, str], ...]  # (item id, option code)
+
+
+def _plan(
+    lookups: intake_cache.Lookups, unit_code: str, group_code: str, answers: Mapping[str, str]
+) -> _Plan:
+    """Check a sheet against the questionnaire (pure Python); the refusals and their order
+    are the intake's: unit, group, an empty sheet, then each answer in turn."""
+    unit = lookups.units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"unit {unit_code!r} is not appraised in this campaign")
+    unit_id, category = unit
+    group_id = lookups.groups.get(group_code)
+    if group_id is None:
+        raise NotFound(f"campaign {lookups.code} has no respondent group {group_code!r}")
+    if not answers:
+        raise Refused("an answer sheet needs at least one answer")
+    stored: list[tuple[int, str]] = []
+    for item_code, option_code in answers.items():
+        item = lookups.items.get(item_code)
+        if item is None:
+            raise Refused(f"the questionnaire has no question {item_code!r}")
+        if not in_item_set(item.unit_categories, item.respondent_groups, category, group_code):
+            raise OutsideItemSet(item_code, category, group_code)
+        if option_code not in item.options:
+            raise Refused(f"{option_code!r} is not an option of question {item_code!r}")
+        stored.append((item.id, option_code))
+    return _Plan(unit_id, group_id, tuple(stored))
+
+
+def _still_holds(connection: Connection, lookups: intake_cache.Lookups) -> bool:
+    found = fingerprint(connection, lookups.campaign_id)
+    return found is not None and lookups.still_holds(*found)
+
+
+def _answered(uow: UnitOfWork, campaign_id: int, unit_id: int, respondent_hash: str) -> bool:
+    return (
+        uow.session.execute(
+            select(SurveyResponse.id).where(
+                SurveyResponse.campaign_id == campaign_id,
+                SurveyResponse.unit_id == unit_id,
+                SurveyResponse.respondent_hash == respondent_hash,
+            )
+        ).first()
+        is not None
+    )
+
+
 def _submit_once(
     uow: UnitOfWork,
     campaign_code: str,
@@ -209,48 +256,143 @@ def _submit_once(
     clock: Clock,
     invitation_token: str | None = None,
 ) -> str:
+    if invitation_token is None:
+        code = _submit_direct(
+            uow, campaign_code, unit_code, group_code, answers, respondent_hash, channel, extra, clock
+        )
+        if code is not None:
+            return code
+    return _submit_in_uow(
+        uow,
+        campaign_code,
+        unit_code,
+        group_code,
+        answers,
+        respondent_hash,
+        channel,
+        extra,
+        clock,
+        invitation_token,
+    )
+
+
+def _sheet(
+    lookups: intake_cache.Lookups,
+    plan: _Plan,
+    respondent_hash: str | None,
+    channel: str,
+    extra: _Extra,
+    clock: Clock,
+    invitation_id: int | None = None,
+) -> Sheet:
+    return Sheet(
+        campaign_id=lookups.campaign_id,
+        code=f"w{secrets.token_hex(8)}",
+        unit_id=plan.unit_id,
+        group_id=plan.group_id,
+        answers=plan.answers,
+        channel=channel,
+        submitted_at=clock().isoformat(timespec="seconds"),
+        status="valid",
+        attributes=extra.attributes,
+        invitation_id=invitation_id,
+        respondent_hash=respondent_hash,
+        comment=extra.comment,
+        problem_types=extra.problem_types,
+        duration_seconds=extra.duration_seconds,
+        device_hash=extra.device_hash,
+        network_hash=extra.network_hash,
+    )
+
+
+def _duplicate(exc: IntegrityError, unit_code: str, campaign_code: str) -> DuplicateResponse | None:
+    """The refusal for a violated one-answer-per-person constraint (None: another constraint)."""
+    if "respondent_hash" in str(exc.orig):
+        return DuplicateResponse(DUPLICATE_MESSAGE.format(unit=unit_code, campaign=campaign_code))
+    return None
+
+
+def _submit_direct(
+    uow: UnitOfWork,
+    campaign_code: str,
+    unit_code: str,
+    group_code: str,
+    answers: Mapping[str, str],
+    respondent_hash: str | None,
+    channel: str,
+    extra: _Extra,
+    clock: Clock,
+) -> str | None:
+    """The ordinary submission: a sheet that fits the look-ups this process keeps, stored in
+    one short transaction of four statements (db.intake.store_sheet). None when it cannot
+    be decided here (no look-ups yet, a refusal to confirm on fresh ones, the campaign
+    changed): nothing was written, and :func:`_submit_in_uow` takes it."""
+    engine = uow.engine
+    if engine is None or engine.dialect.name not in DIALECTS:
+        return None
+    lookups = intake_cache.CACHE.get(intake_cache.cache_key(engine, campaign_code))
+    if lookups is None:
+        return None
+    try:
+        plan = _plan(lookups, unit_code, group_code, answers)
+    except ServiceError:
+        return None  # perhaps refused on look-ups gone stale: decided on fresh ones
+    sheet = _sheet(lookups, plan, respondent_hash, channel, extra, clock)
+    try:
+        stored = store_sheet(engine, sheet, (CampaignStatus.fieldwork.value, lookups.marker))
+    except IntegrityError as exc:
+        # The person has answered about this unit before (or a twin submission raced this
+        # one): the unique constraint let one in and stopped this one.
+        refusal = _duplicate(exc, unit_code, campaign_code)
+        if refusal is None:
+            raise
+        raise refusal from None
+    return None if stored is None else sheet.code
+
+
+def _submit_in_uow(
+    uow: UnitOfWork,
+    campaign_code: str,
+    unit_code: str,
+    group_code: str,
+    answers: Mapping[str, str],
+    respondent_hash: str | None,
+    channel: str,
+    extra: _Extra,
+    clock: Clock,
+    invitation_token: str | None = None,
+) -> str:
+    """The general path, in ``uow``: (re)reads the look-ups when this process has none or
+    they no longer hold, gives every refusal, and spends an invitation token."""
     with uow:
-        session = uow.session
-        campaign = load_campaign(uow, campaign_code)
-        if CampaignStatus(campaign.status) != CampaignStatus.fieldwork:
-            raise Refused(f"campaign {campaign_code} is not taking answers (it is {campaign.status})")
-        unit_id = _campaign_unit_id(uow, campaign.id, unit_code)
-        group_id = session.execute(
-            select(RespondentGroup.id).where(
-                RespondentGroup.campaign_id == campaign.id, RespondentGroup.code == group_code
-            )
-        ).scalar()
-        if group_id is None:
-            raise NotFound(f"campaign {campaign_code} has no respondent group {group_code!r}")
-        options: dict[str, tuple[int, set[str]]] = {}
-        item_sets: dict[str, tuple[list[str], list[str]]] = {}
-        for item_id, item_code, option_code, categories, groups in session.execute(
-            select(Item.id, Item.code, ScaleOption.code, Item.unit_categories, Item.respondent_groups)
-            .join(ScaleOption, ScaleOption.scale_id == Item.scale_id)
-            .where(Item.campaign_id == campaign.id, Item.instrument == "survey")
-        ):
-            options.setdefault(item_code, (item_id, set()))[1].add(option_code)
-            item_sets[item_code] = (categories or [], groups or [])
-        if not answers:
-            raise Refused("an answer sheet needs at least one answer")
-        category = unit_category(uow, campaign.id, unit_id)
-        for item_code, option_code in answers.items():
-            if item_code not in options:
-                raise Refused(f"the questionnaire has no question {item_code!r}")
-            if not in_item_set(*item_sets[item_code], category, group_code):
-                raise OutsideItemSet(item_code, category, group_code)
-            if option_code not in options[item_code][1]:
-                raise Refused(f"{option_code!r} is not an option of question {item_code!r}")
+        # Opening the unit of work reads nothing: the transaction (on SQLite, BEGIN
+        # IMMEDIATE and so the write lock) starts with the first statement below, after
+        # the sheet was checked against the lookups this process keeps.
+        key = intake_cache.cache_key(uow.session.get_bind(), campaign_code)
+        lookups = intake_cache.CACHE.get(key)
+        plan: _Plan | None = None
+        if lookups is not None:
+            try:
+                plan = _plan(lookups, unit_code, group_code, answers)
+            except ServiceError:
+                plan = None  # perhaps refused on stale lookups: decided below on fresh ones
+        connection = uow.session.connection()
+        if lookups is None or not _still_holds(connection, lookups):
+            # First sheet of this campaign in this process, or the campaign changed since
+            # (closed, or back to draft and reopened): read again, in this transaction.
+            intake_cache.CACHE.discard(key)
+            lookups = intake_cache.load(uow, campaign_code)
+            intake_cache.CACHE.put(key, lookups)
+            plan = None
+        if plan is None:
+            plan = _plan(lookups, unit_code, group_code, answers)  # raises the refusal
         if (
             respondent_hash is not None
-            and session.execute(
-                select(SurveyResponse.id).where(
-                    SurveyResponse.campaign_id == campaign.id,
-                    SurveyResponse.unit_id == unit_id,
-                    SurveyResponse.respondent_hash == respondent_hash,
-                )
-            ).first()
+            and invitation_token is not None
+            and _answered(uow, lookups.campaign_id, plan.unit_id, respondent_hash)
         ):
+            # Both a verified number and a token: say "already answered" before spending
+            # the token, as always. Without a token the unique constraint alone decides.
             raise DuplicateResponse(DUPLICATE_MESSAGE.format(unit=unit_code, campaign=campaign_code))
         invitation_id = None
         if invitation_token is not None:
@@ -258,43 +400,19 @@ def _submit_once(
             from services.invitations import claim
 
             invitation = claim(uow, invitation_token, clock=clock)
-            if invitation.campaign_id != campaign.id or invitation.unit_id != unit_id:
+            if invitation.campaign_id != lookups.campaign_id or invitation.unit_id != plan.unit_id:
                 raise Refused("this invitation code is for another unit or appraisal")
             invitation_id = invitation.id
-        code = f"w{secrets.token_hex(8)}"
-        response = SurveyResponse(
-            invitation_id=invitation_id,
-            campaign_id=campaign.id,
-            code=code,
-            unit_id=unit_id,
-            group_id=group_id,
-            channel=channel,
-            submitted_at=clock().isoformat(timespec="seconds"),
-            status="valid",
-            attributes=extra.attributes,
-            respondent_hash=respondent_hash,
-            comment=extra.comment,
-            problem_types=extra.problem_types,
-            duration_seconds=extra.duration_seconds,
-            device_hash=extra.device_hash,
-            network_hash=extra.network_hash,
-            answers=[
-                SurveyAnswer(item_id=options[item_code][0], option_code=option_code)
-                for item_code, option_code in answers.items()
-            ],
-        )
-        session.add(response)
+        sheet = _sheet(lookups, plan, respondent_hash, channel, extra, clock, invitation_id)
         try:
+            insert_sheets(connection, [sheet])
             uow.commit()
         except IntegrityError as exc:
-            # Two submissions of the same person raced past the check above; the unique
-            # constraint let one in and stopped this one.
-            if "respondent_hash" in str(exc.orig):
-                raise DuplicateResponse(
-                    DUPLICATE_MESSAGE.format(unit=unit_code, campaign=campaign_code)
-                ) from None
-            raise
-        return code
+            refusal = _duplicate(exc, unit_code, campaign_code)
+            if refusal is None:
+                raise
+            raise refusal from None
+        return sheet.code
 
 
 def unit_responses(
@@ -385,13 +503,4 @@ def already_answered(uow: UnitOfWork, campaign_code: str, unit_code: str, respon
     with uow:
         campaign = load_campaign(uow, campaign_code)
         unit_id = _campaign_unit_id(uow, campaign.id, unit_code)
-        return (
-            uow.session.execute(
-                select(SurveyResponse.id).where(
-                    SurveyResponse.campaign_id == campaign.id,
-                    SurveyResponse.unit_id == unit_id,
-                    SurveyResponse.respondent_hash == respondent_hash,
-                )
-            ).first()
-            is not None
-        )
+        return _answered(uow, campaign.id, unit_id, respondent_hash)
