@@ -17,7 +17,6 @@ import base64
 import binascii
 import contextlib
 import functools
-import hashlib
 import hmac
 import os
 import re
@@ -90,7 +89,8 @@ class Keyring:
     def keyed_hash(self, value: str, purpose: str = "phone") -> str:
         """HMAC-SHA256 of ``value`` as hex; ``purpose`` separates hashes of different kinds."""
         message = purpose.encode("utf-8") + b"\x00" + value.encode("utf-8")
-        return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
+        # the one-shot form: the same HMAC in about half the time of hmac.new (bulk loads)
+        return hmac.digest(self._hash_key, message, "sha256").hex()
 
 
 def _derive(master: bytes, info: bytes) -> bytes:

@@ -34,11 +34,11 @@ The fieldwork bulletin (评议通报) of 2024 is public, so a visitor who has no
 finds one: the units with the most dissatisfied answers over that year's fieldwork.
 
 Everything is drawn from seeded generators, so every run gives the same city (only
-ciphertexts differ: each has a fresh nonce). Rows are written with SQLAlchemy Core bulk
-inserts in one transaction, together with (``accounts=True``, as ``python -m db demo``
-does) the card cases and the sign-in accounts: a load that fails or is killed at any
-point leaves nothing behind, and ``python -m db demo`` finds the demo "already loaded"
-only when all of it was committed.
+ciphertexts differ: each has a fresh nonce). Rows are written in bulk (:mod:`db.demo_bulk`:
+one ``executemany`` per table on SQLite, ``COPY`` on PostgreSQL) in one transaction,
+together with (``accounts=True``, as ``python -m db demo`` does) the card cases and the
+sign-in accounts: a load that fails or is killed at any point leaves nothing behind,
+and ``python -m db demo`` finds the demo "already loaded" only when all of it was committed.
 """
 
 from __future__ import annotations
@@ -46,21 +46,26 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import queue
 import random
+import threading
 import time
+from bisect import bisect
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from itertools import accumulate
 from types import TracebackType
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import SessionTransaction
 
 from db import audit, crypto
+from db.demo_bulk import insert_ids, insert_keyed, insert_plain
 from db.models import (
     Adjustment,
     Appeal,
@@ -710,6 +715,31 @@ def _pick_comment(
     return text, []
 
 
+class _Weighted:
+    """A weighted draw exactly as ``rng.choices(population, weights)[0]`` makes it (one
+    ``random()`` placed among the running sums of the weights), with the sums added up
+    once instead of at every draw: the demo makes some 400,000 such draws."""
+
+    __slots__ = ("cum", "hi", "population", "total")
+
+    def __init__(self, population: Sequence[Any], weights: Sequence[float]) -> None:
+        self.population = tuple(population)
+        self.cum = list(accumulate(weights))
+        self.total = self.cum[-1] + 0.0
+        self.hi = len(self.cum) - 1
+
+    def draw(self, rng: random.Random) -> Any:
+        return self.population[bisect(self.cum, rng.random() * self.total, 0, self.hi)]
+
+
+# a respondent's channel and age band (deputies answer mostly on paper), and sex
+DEPUTY_CHANNEL = _Weighted(("paper", "web"), (0.6, 0.4))
+DEPUTY_AGE = _Weighted((0, 1, 2), (0.1, 0.7, 0.2))
+CHANNEL = _Weighted(("wechat", "sms", "web", "kiosk", "paper"), (0.40, 0.25, 0.12, 0.13, 0.10))
+AGE = _Weighted((0, 1, 2), (0.40, 0.43, 0.17))
+SEX = _Weighted((0, 1), (0.44, 0.56))
+
+
 def _simulate_surveys(data: YearData, rng: random.Random, scale: float) -> None:
     year, in_review = data.year, data.year == YEARS[-1]
     start = datetime(year, 11, 1, tzinfo=CST)
@@ -734,20 +764,18 @@ def _simulate_surveys(data: YearData, rng: random.Random, scale: float) -> None:
     for pos, lin in enumerate(data.units):
         q_unit = lin.quality_by_year[year]
         n = round(scale * SURVEY_PER_UNIT * rng.lognormvariate(0.0, 0.25) * (0.25 if lin.tiny else 1.0))
-        deputy_share = 0.12 if lin.category == "office" else 0.03
+        group_draw = _Weighted((0, 1, 2), (0.55, 0.42, 0.12 if lin.category == "office" else 0.03))
         last_paper: int | None = None
         comments_used: set[str] = set()
         for _ in range(max(2, n)):
-            g = rng.choices((0, 1, 2), (0.55, 0.42, deputy_share))[0]
+            g = group_draw.draw(rng)
             if g == 2:
-                channel = rng.choices(("paper", "web"), (0.6, 0.4))[0]
-                age = rng.choices((0, 1, 2), (0.1, 0.7, 0.2))[0]
+                channel = DEPUTY_CHANNEL.draw(rng)
+                age = DEPUTY_AGE.draw(rng)
             else:
-                channel = rng.choices(
-                    ("wechat", "sms", "web", "kiosk", "paper"), (0.40, 0.25, 0.12, 0.13, 0.10)
-                )[0]
-                age = rng.choices((0, 1, 2), (0.40, 0.43, 0.17))[0]
-            sex = rng.choices((0, 1), (0.44, 0.56))[0]
+                channel = CHANNEL.draw(rng)
+                age = AGE.draw(rng)
+            sex = SEX.draw(rng)
             mood = q_unit + (0.0, 0.03, 0.05)[g] + (-0.04, 0.0, 0.05)[age] + rng.gauss(0.0, 0.12)
             codes = [_answer(rng, mood + it[4]) for it in SURVEY_ITEMS]
             attrs = {"age_band": AGE_BANDS[age], "sex": SEXES[sex], "district": DISTRICTS[lin.district][0]}
@@ -864,6 +892,11 @@ def _simulate_phone(data: YearData, rng: random.Random, scale: float) -> None:
     skill[SUSPICIOUS_CALLER] = 1.6
     load = [rng.uniform(0.7, 1.3) for _ in data.callers]
     codes = [d[0] for d in DISPOSITIONS]
+    caller_draw = _Weighted(data.callers, load)
+    disposition_draw = {
+        caller: _Weighted(codes, [w * (skill[caller] if c == "1.1" else 1.0) for c, w, _ in DISPOSITIONS])
+        for caller in data.callers
+    }
     data.frames = [
         (f"{year}年度政务服务办件服务对象", "临江市政务服务一体化平台办件库"),
         (f"{year}年度医疗与公共服务用户回访名单", "各单位报送名单及12345市民服务热线工单"),
@@ -902,12 +935,8 @@ def _simulate_phone(data: YearData, rng: random.Random, scale: float) -> None:
             batch = 1 if i < first_batch else 2
             if batch == 2 and (completes >= quota or i >= 2 * first_batch):
                 break
-            caller = rng.choices(data.callers, load)[0]
-            if completes >= quota:
-                disposition = QUOTA_FILLED[0]
-            else:
-                weights = [w * (skill[caller] if c == "1.1" else 1.0) for c, w, _ in DISPOSITIONS]
-                disposition = rng.choices(codes, weights)[0]
+            caller = caller_draw.draw(rng)
+            disposition = QUOTA_FILLED[0] if completes >= quota else disposition_draw[caller].draw(rng)
             case = {
                 "code": f"C{year % 100:02d}{len(data.cases) + 1:06d}",
                 "unit_pos": pos,
@@ -981,7 +1010,7 @@ def _write_do_not_call(
     conn: Connection, listed: list[tuple[str, str]], keyring: crypto.Keyring, rows: Counter[str]
 ) -> None:
     """The list keeps only keyed hashes: the numbers themselves are never stored."""
-    _insert_plain(
+    insert_plain(
         conn,
         DoNotCall,
         [{"phone_hash": keyring.keyed_hash(phone), "reason": reason} for phone, reason in listed],
@@ -1339,36 +1368,32 @@ def load_demo(
     keyring = crypto.default_keyring()
     rows: Counter[str] = Counter()
 
-    series_id = _insert(conn, CampaignSeries, [{"code": SERIES_CODE, "name": SERIES_NAME}], rows)[0]
+    # The years are simulated in a thread of their own while this one writes the years
+    # already simulated: writing waits on the database most of the time (SQLite's inserts
+    # and PostgreSQL's COPY let go of the GIL), simulating is pure Python. Each year needs
+    # the outcome of the one before, so the years come one by one, in order. Only this
+    # thread touches the database, and it writes every table's rows in the same order as
+    # before, so every id is the same.
     outcomes: dict[int, Outcome] = {}
-    years: list[YearData] = []
-    for year in YEARS:
-        say(f"simulating {year}")
-        data = simulate_year(city, year, outcomes, scale, seed)
-        outcomes[year] = score_year(data)
-        years.append(data)
-
-    say("writing units")
-    unit_ids = _write_units(conn, city, rows)
-    caller_ids = dict(
-        zip(
-            CALLERS,
-            _insert(
-                conn,
-                Caller,
-                [{"code": c, "name": person_name(_rng(seed, "caller", c))} for c in CALLERS],
-                rows,
-            ),
-            strict=True,
-        )
-    )
-    for data in years:
-        say(f"writing {data.year}")
-        _write_year(conn, data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
-    say(f"writing {OPEN_YEAR} (fieldwork)")
-    open_data = prepare_year(city, OPEN_YEAR, outcomes, scale, seed)
-    _simulate_open_frames(open_data, _rng(seed, OPEN_YEAR, "frames"), scale)
-    _write_year(conn, open_data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
+    simulated = _Simulation(city, outcomes, scale, seed, say)
+    simulated.start()
+    try:
+        series_id = insert_ids(conn, CampaignSeries, [{"code": SERIES_CODE, "name": SERIES_NAME}], rows)[0]
+        say("writing units")
+        unit_ids = _insert_units(conn, city, rows)
+        caller_ids = _insert_callers(conn, seed, rows)
+        for _year in YEARS:
+            data = simulated.next()
+            say(f"writing {data.year}")
+            _write_year(conn, data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
+        open_data = simulated.next()
+        say(f"writing {OPEN_YEAR} (fieldwork)")
+        _write_year(conn, open_data, series_id, unit_ids, caller_ids, outcomes, keyring, rows, seed)
+    finally:
+        simulated.stop()
+    # the units' heads, parents and successors as of their last year: known now that every
+    # year is simulated
+    _update_units(conn, city, unit_ids)
     _write_do_not_call(conn, do_not_call_list(open_data, _rng(seed, "do-not-call")), keyring, rows)
     summary = DemoSummary(
         units=len(city.active(YEARS[-1])),
@@ -1434,48 +1459,6 @@ def _score_stored(uow: UnitOfWork, say: Callable[[str], None]) -> list[str]:
     return done
 
 
-def _insert(
-    conn: Connection, model: type[Any], rows: list[dict[str, Any]], counts: Counter[str]
-) -> list[int]:
-    """Bulk insert (one executemany) returning the new ids in the order of ``rows``."""
-    if not rows:
-        return []
-    table: Table = model.__table__
-    counts[table.name] += len(rows)
-    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return list(result.scalars())
-
-
-def _insert_plain(
-    conn: Connection, model: type[Any], rows: list[dict[str, Any]], counts: Counter[str]
-) -> None:
-    """Bulk insert without ids back (answers, attempts: nothing refers to them)."""
-    if rows:
-        table: Table = model.__table__
-        counts[table.name] += len(rows)
-        conn.execute(insert(table), rows)
-
-
-def _insert_keyed(
-    conn: Connection,
-    model: type[Any],
-    rows: list[dict[str, Any]],
-    counts: Counter[str],
-    key: tuple[str, ...],
-    where: Any,
-) -> list[int]:
-    """Bulk insert, then read the ids back by a unique ``key`` of the rows.
-
-    On PostgreSQL ``INSERT ... RETURNING`` of tens of thousands of rows is three times
-    slower than a plain executemany plus one SELECT, so the big tables go this way."""
-    _insert_plain(conn, model, rows, counts)
-    table: Table = model.__table__
-    ids = {
-        tuple(r[1:]): r[0] for r in conn.execute(select(table.c.id, *(table.c[k] for k in key)).where(where))
-    }
-    return [ids[tuple(row[k] for k in key)] for row in rows]
-
-
 # The register's columns (评议对象名录) of the demo's units: the kind of body (性质) and the
 # department it answers to (主管部门) by category; grassroots stations answer to their parent.
 KIND: Final = {"office": "行政机关", "grassroots": "行政机关", "health": "事业单位", "utility": "国有企业"}
@@ -1499,12 +1482,12 @@ def _head_since(lin: Lineage, end: int) -> date | None:
     return date(first, 3, 1)
 
 
-def _write_units(conn: Connection, city: City, rows: Counter[str]) -> dict[str, int]:
-    district_ids = _insert(conn, District, [{"name": name} for name, _ in DISTRICTS], rows)
-    last = YEARS[-1]
-    # Every incarnation is a unit; renamed ones are inactive and point at their successor.
+def _insert_units(conn: Connection, city: City, rows: Counter[str]) -> dict[str, int]:
+    """The districts and units (every incarnation is a unit); their heads, parents and
+    successors come later (:func:`_update_units`), when every year is simulated."""
+    district_ids = insert_ids(conn, District, [{"name": name} for name, _ in DISTRICTS], rows)
     incs = [(lin, inc) for lin in city.lineages for inc in lin.incarnations]
-    ids = _insert(
+    ids = insert_ids(
         conn,
         Unit,
         [
@@ -1514,18 +1497,31 @@ def _write_units(conn: Connection, city: City, rows: Counter[str]) -> dict[str, 
                 "category": lin.category,
                 "district_id": district_ids[lin.district],
                 "head_name": "",
-                "active": inc is lin.incarnations[-1],
+                "active": inc is lin.incarnations[-1],  # renamed ones are inactive
             }
             for lin, inc in incs
         ],
         rows,
     )
-    unit_ids = {inc.code: i for (_, inc), i in zip(incs, ids, strict=True)}
+    return {inc.code: i for (_, inc), i in zip(incs, ids, strict=True)}
+
+
+def _insert_callers(conn: Connection, seed: int, rows: Counter[str]) -> dict[str, int]:
+    callers = [{"code": c, "name": person_name(_rng(seed, "caller", c))} for c in CALLERS]
+    return dict(zip(CALLERS, insert_ids(conn, Caller, callers, rows), strict=True))
+
+
+def _update_units(conn: Connection, city: City, unit_ids: dict[str, int]) -> None:
+    """Each unit's head, register columns and parent as of its incarnation's last year, and
+    the successor of a renamed one."""
+    last = YEARS[-1]
     by_key = {lin.key: lin for lin in city.lineages}
     table = Unit.__table__
+    # one executemany per set of columns (a unit may have no parent, no successor), not one
+    # UPDATE per unit: a round trip each is most of this step on PostgreSQL
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for lin in city.lineages:
         for n, inc in enumerate(lin.incarnations):
-            # the head and parent at the incarnation's last year
             end = lin.incarnations[n + 1].first_year - 1 if n + 1 < len(lin.incarnations) else last
             values: dict[str, Any] = {
                 "head_name": lin.heads.get(end, ""),
@@ -1539,8 +1535,58 @@ def _write_units(conn: Connection, city: City, rows: Counter[str]) -> dict[str, 
                 values["parent_id"] = unit_ids[by_key[lin.parent].at(end).code]
             if n + 1 < len(lin.incarnations):
                 values["successor_id"] = unit_ids[lin.incarnations[n + 1].code]
-            conn.execute(table.update().where(table.c.id == unit_ids[inc.code]).values(**values))
-    return unit_ids
+            updates.setdefault(tuple(values), []).append({"unit_pk": unit_ids[inc.code], **values})
+    for params in updates.values():  # SET: the columns the parameters name
+        conn.execute(table.update().where(table.c.id == bindparam("unit_pk")), params)
+
+
+class _Simulation:
+    """The appraised years simulated and scored in memory one after the other, then the
+    open year prepared, in a thread beside the one that writes them (see :func:`load_demo`).
+    :meth:`next` hands them over in order and raises what the simulation raised."""
+
+    def __init__(
+        self,
+        city: City,
+        outcomes: dict[int, Outcome],
+        scale: float,
+        seed: int,
+        say: Callable[[str], None],
+    ) -> None:
+        self._city, self._outcomes, self._scale, self._seed, self._say = city, outcomes, scale, seed, say
+        self._ready: queue.Queue[YearData | BaseException] = queue.Queue()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-simulation", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        city, outcomes, scale, seed = self._city, self._outcomes, self._scale, self._seed
+        try:
+            for year in YEARS:
+                if self._stopped.is_set():
+                    return
+                self._say(f"simulating {year}")
+                data = simulate_year(city, year, outcomes, scale, seed)
+                outcomes[year] = score_year(data)  # before the writer gets the year: it needs it
+                self._ready.put(data)
+            open_data = prepare_year(city, OPEN_YEAR, outcomes, scale, seed)
+            _simulate_open_frames(open_data, _rng(seed, OPEN_YEAR, "frames"), scale)
+            self._ready.put(open_data)
+        except BaseException as exc:  # handed to the writer, which raises it
+            self._ready.put(exc)
+
+    def next(self) -> YearData:
+        item = self._ready.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def stop(self) -> None:
+        """Wait for the thread (it stops after the year it is on if the writer failed)."""
+        self._stopped.set()
+        self._thread.join()
 
 
 def _write_year(
@@ -1561,7 +1607,7 @@ def _write_year(
     else:
         status = CampaignStatus.review if year in YEARS else CampaignStatus.fieldwork
     published = datetime(year + 1, 1, 16, 10, 0, tzinfo=CST) if final else None
-    campaign_id = _insert(
+    campaign_id = insert_ids(
         conn,
         Campaign,
         [
@@ -1583,7 +1629,7 @@ def _write_year(
     )[0]
     uid = [unit_ids[data.code_of[lin.key]] for lin in data.units]
     by_key = {lin.key: lin for lin in data.units}
-    _insert_plain(
+    insert_plain(
         conn,
         CampaignUnit,
         [
@@ -1601,7 +1647,7 @@ def _write_year(
         ],
         rows,
     )
-    _insert_plain(
+    insert_plain(
         conn,
         HistoryEntry,
         [
@@ -1612,8 +1658,9 @@ def _write_year(
     )
 
     # questionnaire: the sat3 scale, the items of both instruments, respondent groups
-    scale_id = _insert(conn, Scale, [{"campaign_id": campaign_id, "code": "sat3", "builtin": True}], rows)[0]
-    _insert_plain(
+    scale_row = {"campaign_id": campaign_id, "code": "sat3", "builtin": True}
+    scale_id = insert_ids(conn, Scale, [scale_row], rows)[0]
+    insert_plain(
         conn,
         ScaleOption,
         [
@@ -1623,7 +1670,7 @@ def _write_year(
         ],
         rows,
     )
-    item_ids = _insert(
+    item_ids = insert_ids(
         conn,
         Item,
         [
@@ -1643,7 +1690,7 @@ def _write_year(
         rows,
     )
     survey_item_ids, phone_item_ids = item_ids[: len(SURVEY_ITEMS)], item_ids[len(SURVEY_ITEMS) :]
-    group_ids = _insert(
+    group_ids = insert_ids(
         conn,
         RespondentGroup,
         [{"campaign_id": campaign_id, "code": c, "label_zh": zh, "label_en": en} for c, zh, en in GROUPS],
@@ -1651,7 +1698,7 @@ def _write_year(
     )
 
     # survey responses: verified numbers and devices only as keyed hashes, deputies' names encrypted
-    response_ids = _insert_keyed(
+    response_ids = insert_keyed(
         conn,
         SurveyResponse,
         [
@@ -1683,10 +1730,9 @@ def _write_year(
             for r in data.responses
         ],
         rows,
-        ("campaign_id", "code"),
         SurveyResponse.campaign_id == campaign_id,
     )
-    _insert_plain(
+    insert_plain(
         conn,
         SurveyAnswer,
         [
@@ -1697,13 +1743,13 @@ def _write_year(
     )
 
     # phone sampling: frames (encrypted), cases, every attempt, answers
-    frame_ids = _insert(
+    frame_ids = insert_ids(
         conn,
         SamplingFrame,
         [{"campaign_id": campaign_id, "name": name, "source": source} for name, source in data.frames],
         rows,
     )
-    entry_ids = _insert_keyed(
+    entry_ids = insert_keyed(
         conn,
         FrameEntry,
         [
@@ -1720,10 +1766,9 @@ def _write_year(
             for e in data.entries
         ],
         rows,
-        ("frame_id", "unit_id", "phone_hash"),
         FrameEntry.frame_id.in_(frame_ids),
     )
-    case_ids = _insert_keyed(
+    case_ids = insert_keyed(
         conn,
         PhoneCase,
         [
@@ -1740,10 +1785,9 @@ def _write_year(
             for c in data.cases
         ],
         rows,
-        ("campaign_id", "code"),
         PhoneCase.campaign_id == campaign_id,
     )
-    _insert_plain(
+    insert_plain(
         conn,
         CallAttempt,
         [
@@ -1761,7 +1805,7 @@ def _write_year(
         ],
         rows,
     )
-    _insert_plain(
+    insert_plain(
         conn,
         PhoneAnswer,
         [
@@ -1772,7 +1816,7 @@ def _write_year(
     )
 
     # big data and adjustments
-    indicator_ids = _insert(
+    indicator_ids = insert_ids(
         conn,
         Indicator,
         [
@@ -1793,7 +1837,7 @@ def _write_year(
         ],
         rows,
     )
-    _insert_plain(
+    insert_plain(
         conn,
         IndicatorValue,
         [
@@ -1807,7 +1851,7 @@ def _write_year(
         ],
         rows,
     )
-    _insert_plain(
+    insert_plain(
         conn,
         Adjustment,
         [
@@ -1858,7 +1902,7 @@ def _write_overdue_cases(
                     "source_system": "行政审批电子监察系统",
                 }
             )
-    _insert_plain(conn, OverdueCase, cases, rows)
+    insert_plain(conn, OverdueCase, cases, rows)
 
 
 def _write_follow_up(
@@ -1919,7 +1963,7 @@ def _write_follow_up(
                         "status": "done",
                     }
                 )
-        _insert_plain(conn, RectificationItem, ledger, rows)
+        insert_plain(conn, RectificationItem, ledger, rows)
     appeals = []
     for n, pos in enumerate(rng.sample(worst, min(3, len(worst)))):
         negative = [r for r in data.responses if r["unit_pos"] == pos and r["problem_types"]]
@@ -1951,7 +1995,7 @@ def _write_follow_up(
                 decided_at=_utc(datetime(year + 1, 1, 12, 15, 0, tzinfo=CST)),
             )
         appeals.append(row)
-    _insert_plain(conn, Appeal, appeals, rows)
+    insert_plain(conn, Appeal, appeals, rows)
 
 
 def response_counts(uow: UnitOfWork) -> dict[str, int]:

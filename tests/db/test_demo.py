@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 import zipfile
 from collections import Counter, defaultdict
@@ -652,17 +651,13 @@ def test_the_command_loads_only_into_an_empty_database_and_only_once(
 
 
 @pytest.mark.slow
-def test_the_full_demo_loads_into_sqlite_within_a_minute_and_ranks_nearly_every_unit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_full_demo_ranks_nearly_every_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # how long it takes is bench/bench_demo.py's business (goal: 15 s), not a test's
     monkeypatch.setenv("APPRAISAL_SECRET_KEY", KEY)
     url = f"sqlite:///{tmp_path / 'full.sqlite3'}"
     migrate.upgrade(url)
-    began = time.perf_counter()
     with UnitOfWork(sessionmaker(get_engine(url))) as uow:
         summary = demo.load_demo(uow)
-    seconds = time.perf_counter() - began
-    assert seconds < 60, f"the demo took {seconds:.0f} s"
     for year, outcome in summary.outcomes.items():
         assert outcome.n_eligible >= 0.9 * summary.units, year
         assert 30 <= len(outcome.worst) <= 45
