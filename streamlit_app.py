@@ -13,6 +13,7 @@ from ui.auth import account_box, must_change_password, sign_in_state
 from ui.errors import run_page
 from ui.messages import t
 from ui.page import page_setup
+from ui.warmup import warm_up_staff_pages
 
 lang = page_setup()
 user = sign_in_state()
@@ -158,4 +159,10 @@ if staff:
     sections[t("nav.section.staff", lang)] = staff
 # An unexpected error in a page becomes a plain message with a reference, never a traceback.
 # expanded: every page listed, never Streamlit's English "View 4 more" button.
-run_page(st.navigation(sections, expanded=True).run)
+try:
+    run_page(st.navigation(sections, expanded=True).run)
+finally:
+    # Once someone is signed in, the tables' libraries load in the background (ui/warmup.py),
+    # after this run's page: public visitors never load them.
+    if user is not None:
+        warm_up_staff_pages()

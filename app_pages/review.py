@@ -8,8 +8,9 @@ audit trail and every database change. Nothing here deletes a response.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +34,7 @@ COMPARE_KEY = "review.compare_results"  # {campaign code: rows of score_with_and
 CHANNELS = ("wechat", "sms", "web", "kiosk", "paper", "phone")
 CAMPAIGN_STATUSES = ("draft", "fieldwork", "scoring", "review", "published", "final")
 MOVED_ROW_STYLE = "background-color: rgba(255, 193, 7, 0.22)"
+PAGE_SIZE: Final = 100  # rows of the pending queue shown at once
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -148,11 +150,12 @@ if summary is not None:
 # ---------------------------------------------------------------- where the campaign stands
 try:
     counts = review.review_counts(uow(), user, code)
-    pending = review.review_queue(uow(), user, code, pending_only=True)
+    # One read of the checked responses; the pending ones are among them, in the same order.
     checked = review.review_queue(uow(), user, code, pending_only=False)
 except ServiceError as exc:
     st.error(error_text(exc, lang))
     st.stop()
+pending = [r for r in checked if r["decision"] == review.PENDING]
 
 st.subheader(t("review.counts.header", lang))
 cols = st.columns(4)
@@ -316,11 +319,33 @@ with tab_queue:
         select_all = st.checkbox(
             t("review.queue.select_all", lang, n=len(shown)), key=f"review.select_all.{gen}"
         )
-        table = queue_table(shown)
+        filters = f"{'+'.join(chosen_flags)}.{unit_text}"
+        # A long queue is shown a page at a time: the editor (and the browser) get PAGE_SIZE
+        # rows, not thousands. "Select all" still means every response the filters show.
+        n_pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
+        page_no = 1
+        if n_pages > 1:
+            page_no = int(
+                st.number_input(
+                    t("review.queue.page", lang, pages=n_pages),
+                    min_value=1,
+                    max_value=n_pages,
+                    value=1,
+                    step=1,
+                    key=f"review.page.{code}.{gen}.{filters}",
+                )
+            )
+        start = (page_no - 1) * PAGE_SIZE
+        window = shown[start : start + PAGE_SIZE]
+        if n_pages > 1:
+            st.caption(
+                t("review.queue.page_rows", lang, first=start + 1, last=start + len(window), shown=len(shown))
+            )
+        table = queue_table(window)
         table.insert(0, "select", select_all)
         # The key names everything that changes the rows or the preset ticks, so a new
-        # filter or "select all" starts a fresh editor instead of keeping stale ticks.
-        editor_key = f"review.queue.{code}.{gen}.{int(select_all)}.{'+'.join(chosen_flags)}.{unit_text}"
+        # filter, page or "select all" starts a fresh editor instead of keeping stale ticks.
+        editor_key = f"review.queue.{code}.{gen}.{int(select_all)}.{filters}.{page_no}"
         edited = st.data_editor(
             table,
             key=editor_key,
@@ -329,15 +354,19 @@ with tab_queue:
             column_config=queue_columns(),
             column_order=[c for c in table.columns],
         )
-        selected = [c for c, ticked in zip(edited["code"], edited["select"], strict=True) if ticked]
+        ticked = {c for c, tick in zip(edited["code"], edited["select"], strict=True) if tick}
+        on_page = {r["code"] for r in window}
+        selected = [
+            r["code"] for r in shown if r["code"] in ticked or (select_all and r["code"] not in on_page)
+        ]
         st.caption(
             t("review.queue.counter", lang, shown=len(shown), total=len(pending), selected=len(selected))
         )
 
-        if shown:
-            by_response = {r["code"]: r for r in shown}
+        if window:
+            by_response = {r["code"]: r for r in window}
             options = list(by_response)
-            first = options.index(selected[0]) if selected else 0
+            first = next((options.index(c) for c in selected if c in by_response), 0)
             detail_code = st.selectbox(
                 t("review.detail.choose", lang),
                 options,

@@ -319,10 +319,19 @@ def login(
     return token, user
 
 
-def current_user(
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """The user of a live session and whether they must first replace a one-time password
+    (read from the same row, so a page run asks the database once, not twice)."""
+
+    user: CurrentUser
+    must_change_password: bool
+
+
+def current_session(
     uow: UnitOfWork, token: str | None, *, idle_minutes: int | None = None, clock: Clock = utcnow
-) -> CurrentUser | None:
-    """The user of a live session, or None; a session idle too long is ended here."""
+) -> LiveSession | None:
+    """The live session of ``token``, or None; a session idle too long is ended here."""
     if not token:
         return None
     idle = timedelta(minutes=idle_minutes if idle_minutes is not None else idle_minutes_setting())
@@ -349,7 +358,15 @@ def current_user(
         if now - last_seen >= TOUCH_INTERVAL:
             login_session.last_seen_at = now
             uow.commit()
-        return _as_current(account)
+        return LiveSession(_as_current(account), bool(account.must_change_password))
+
+
+def current_user(
+    uow: UnitOfWork, token: str | None, *, idle_minutes: int | None = None, clock: Clock = utcnow
+) -> CurrentUser | None:
+    """The user of a live session, or None; a session idle too long is ended here."""
+    live = current_session(uow, token, idle_minutes=idle_minutes, clock=clock)
+    return None if live is None else live.user
 
 
 def logout(uow: UnitOfWork, token: str | None, *, clock: Clock = utcnow) -> bool:

@@ -44,7 +44,6 @@ from services.clock import Clock, as_utc, utcnow
 from services.defects import check_label
 from services.errors import InputsFrozen, NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
-from services.scoring import freeze_bundle
 
 S = CampaignStatus
 FROZEN: Final = frozenset({S.published, S.final})
@@ -437,6 +436,10 @@ def approve_publication(
                 f"campaign {campaign.code} was scored again after the request: "
                 "request publication of the new run"
             )
+        # imported here: services.scoring pulls in the bundle reader (pyarrow), which only
+        # publishing needs, while every page imports this module
+        from services.scoring import freeze_bundle
+
         bundle = freeze_bundle(uow, campaign.code)
         if bundle.input_sha256 != latest.input_sha256:
             # The inputs were edited after the run (a review decision, an indicator value):

@@ -19,20 +19,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Final
 
 from scoring.textrules import formula_like
 from services.invitations import CJK_FONT_PATH, CJK_FONT_SC
 from services.results import PublishedResults, UnitRow
+
+# fpdf and openpyxl (about a second to import) are imported in the functions that write the
+# files, so that the pages which only show results do not pay for them.
+if TYPE_CHECKING:
+    from fpdf import FPDF
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # The ranking's columns: key, how a row gives its value.
 RANKING_COLUMNS: Final[tuple[tuple[str, Callable[[UnitRow], object]], ...]] = (
@@ -129,6 +127,10 @@ def _words(labels: RankingLabels, column: str, value: object) -> object:
 def ranking_xlsx(results: PublishedResults, labels: RankingLabels) -> bytes:
     """One sheet per ranking group plus a first sheet describing the publication, all in
     the language of ``labels``."""
+    from openpyxl import Workbook  # imported here: heavy, and only the download needs it
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     about = book.active
     assert about is not None
@@ -219,6 +221,9 @@ def cards_notice_pdf(
     a notice must not fall back to boxes."""
     if not Path(font_path).is_file():
         raise FileNotFoundError(f"the Chinese font {font_path} is missing (Debian package fonts-noto-cjk)")
+    from fpdf import FPDF  # imported here: heavy, and only the download needs it
+    from fpdf.enums import XPos, YPos
+
     campaign = results.campaign
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(f"{campaign.name}红黄牌公示")
@@ -269,6 +274,8 @@ def cards_notice_pdf(
 
 def _table(pdf: FPDF, rows: Sequence[UnitRow], group_names: Mapping[str, str]) -> None:
     widths = (10.0, 62.0, 26.0, 18.0, 18.0, 56.0)
+    from fpdf.fonts import FontFace  # fpdf is loaded already: the caller made the document
+
     header = ("序号", "单位", "序列", "综合得分", "序列排名", "亮牌原因")
     # One font file (regular only): the headings are set apart by shading, not bold.
     headings = FontFace(emphasis="", fill_color=(235, 235, 235))

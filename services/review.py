@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import math
 import tempfile
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Text, case, cast, func, select
 
 from db import audit
 from db.bundle_io import export_bundle
@@ -311,6 +312,14 @@ def _decision(status: str, review_note: str, flags: Sequence[str]) -> str | None
     return FLAGGED if flags else None
 
 
+def _flags(text: str | None) -> list[str]:
+    """A response's stored flags from their JSON text (as the database casts the column)."""
+    if not text:
+        return []
+    value = json.loads(text)
+    return list(value) if value else []
+
+
 def reviewable_campaigns(uow: UnitOfWork, user: CurrentUser | None) -> list[dict[str, Any]]:
     """Campaigns whose responses may still be reviewed (not published or final), newest
     first, each with how many responses wait for a decision:
@@ -360,29 +369,42 @@ def review_counts(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str)
     require(user, Permission.score)
     with uow:
         campaign = load_campaign(uow, campaign_code)
-        rows = uow.session.execute(
-            select(SurveyResponse.status, SurveyResponse.review_note, SurveyResponse.quality_flags).where(
-                SurveyResponse.campaign_id == campaign.id
+        # Counted in the database: one row per (status, decided, flags) combination, a
+        # handful of rows whatever the campaign's size, instead of one per response.
+        # (Grouped over a subquery: PostgreSQL does not match an expression with bound
+        # parameters in SELECT to the same expression in GROUP BY.)
+        per_response = (
+            select(
+                SurveyResponse.status.label("status"),
+                case((SurveyResponse.review_note != "", 1), else_=0).label("noted"),
+                cast(SurveyResponse.quality_flags, Text).label("flags"),
             )
+            .where(SurveyResponse.campaign_id == campaign.id)
+            .subquery()
+        )
+        c = per_response.c
+        rows = uow.session.execute(
+            select(c.status, c.noted, c.flags, func.count()).group_by(c.status, c.noted, c.flags)
         ).all()
     counts: dict[str, Any] = dict.fromkeys(
         ("total", "counted", PENDING, ACCEPTED, REJECTED, FLAGGED, "withdrawn", "duplicate"), 0
     )
     flags = dict.fromkeys(quality.FLAGS, 0)
-    for status, note, stored in rows:
-        counts["total"] += 1
+    for status, note, text, n in rows:
+        stored = _flags(text)
+        counts["total"] += n
         if status in ("withdrawn", "duplicate"):
-            counts[status] += 1
+            counts[status] += n
             continue
         if status == "valid":
-            counts["counted"] += 1
+            counts["counted"] += n
         if status not in CHECKED_STATUSES:
             continue
-        decision = _decision(status, note, stored or [])
+        decision = _decision(status, "x" if note else "", stored)
         if decision is not None:
-            counts[decision] += 1
-        for flag in stored or []:
-            flags[flag] = flags.get(flag, 0) + 1
+            counts[decision] += n
+        for flag in stored:
+            flags[flag] = flags.get(flag, 0) + n
     counts["flags"] = flags
     return counts
 
@@ -409,7 +431,15 @@ def review_queue(
         if pending_only:
             query = query.where(SurveyResponse.status == "quarantined", SurveyResponse.review_note == "")
         else:
-            query = query.where(SurveyResponse.status.in_(CHECKED_STATUSES))
+            # Only rows a person may need to see: quarantined, decided or flagged (the
+            # thousands of ordinary valid responses stay in the database). A superset of
+            # what _decision keeps, which is applied below as before.
+            query = query.where(
+                SurveyResponse.status.in_(CHECKED_STATUSES),
+                (SurveyResponse.status == "quarantined")
+                | (SurveyResponse.review_note != "")
+                | cast(SurveyResponse.quality_flags, Text).not_in(["[]", "null"]),
+            )
         # Only the columns the page shows (never the respondent's name or hashes).
         rows = session.execute(
             query.with_only_columns(

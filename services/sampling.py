@@ -47,8 +47,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import func, insert, select
 
 from db import audit, crypto
@@ -65,7 +63,6 @@ from db.models import (
     Unit,
 )
 from db.uow import UnitOfWork
-from scoring.csvfile import decode_bundle_bytes
 from services import defects as worded
 from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, as_utc, utcnow
@@ -368,6 +365,8 @@ def _cell(value: object) -> object:
 
 
 def _xlsx_rows(raw: bytes) -> Iterator[tuple[int, list[object]]]:
+    from openpyxl import load_workbook  # imported here: heavy, and only an uploaded XLSX needs it
+
     workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
@@ -404,6 +403,10 @@ def _read_table(
         return "", {}, [], defects
     rows: list[tuple[int, list[object]]]
     if _is_xlsx(raw, filename):
+        # openpyxl and the bundle reader (pyarrow) are imported only when a file is read,
+        # not by every page that imports this module
+        from openpyxl.utils.exceptions import InvalidFileException
+
         encoding = "xlsx"
         try:
             rows = list(_xlsx_rows(raw))
@@ -411,6 +414,8 @@ def _read_table(
             refuse(worded.NOT_XLSX)
             return encoding, {}, [], defects
     else:
+        from scoring.csvfile import decode_bundle_bytes
+
         try:
             text, encoding = decode_bundle_bytes(raw)
         except UnicodeDecodeError as exc:

@@ -31,10 +31,6 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.request_validator import RequestValidator
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
-
 import config
 from survey.telephony import (
     SAY_LANGUAGE,
@@ -48,6 +44,9 @@ from survey.telephony import (
     TelephonyError,
     normalize_status,
 )
+
+# The Twilio SDK is imported inside the functions that use it: the app serves these webhooks
+# from the same process as every page, and most deployments never place a call.
 
 PROVIDER: Final = "twilio"
 VOICE: Final = "Polly.Zhiyu"  # Amazon Polly's Mandarin voice, which Twilio offers for cmn-CN
@@ -74,6 +73,8 @@ def webhook_url(base_url: str, name: str, **query: object) -> str:
 
 
 def bridge_twiml(call: BridgeCall) -> str:
+    from twilio.twiml.voice_response import Dial, VoiceResponse
+
     base, attempt = call.callback.base_url, call.callback.attempt_id
     response = VoiceResponse()
     response.say(CONNECTING, language=SAY_LANGUAGE, voice=VOICE)
@@ -100,6 +101,8 @@ def bridge_twiml(call: BridgeCall) -> str:
 
 def ivr_twiml(prompt: IvrPrompt, base_url: str, attempt_id: int) -> str:
     """The TwiML of one turn of the automatic questionnaire."""
+    from twilio.twiml.voice_response import Gather, VoiceResponse
+
     response = VoiceResponse()
     question = prompt.question
     if question is None:
@@ -133,6 +136,8 @@ def ivr_twiml(prompt: IvrPrompt, base_url: str, attempt_id: int) -> str:
 
 
 def hangup_twiml() -> str:
+    from twilio.twiml.voice_response import VoiceResponse
+
     response = VoiceResponse()
     response.hangup()
     return str(response)
@@ -167,6 +172,8 @@ class TwilioTelephony:
         self.client = Client(sid, token, http_client=http_client)
 
     def _create_call(self, **kwargs: Any) -> str:
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
         try:
             return str(self.client.calls.create(**kwargs).sid)
         except TwilioRestException as exc:
@@ -203,6 +210,8 @@ class TwilioTelephony:
         )
 
     def send_sms(self, message: SmsMessage) -> str:
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
         try:
             return str(
                 self.client.messages.create(to=message.to, from_=message.sender, body=message.body).sid
@@ -222,6 +231,8 @@ def signature_valid(auth_token: str, url: str, params: Any, signature: str) -> b
     """Whether ``signature`` (X-Twilio-Signature) is Twilio's for ``url`` and ``params``."""
     if not auth_token or not signature:
         return False
+    from twilio.request_validator import RequestValidator
+
     return bool(RequestValidator(auth_token).validate(url, params, signature))
 
 

@@ -48,9 +48,9 @@ def resolve_user(
     return (seeded if isinstance(seeded, CurrentUser) else None), False
 
 
-def _lookup(token: str) -> CurrentUser | None:
+def _lookup(token: str) -> auth.LiveSession | None:
     try:
-        return auth.current_user(UnitOfWork(actor="web"), token)
+        return auth.current_session(UnitOfWork(actor="web"), token)
     except SQLAlchemyError:
         # Public pages must still show when the database is unreachable or not yet migrated.
         _log.exception("cannot check the login session")
@@ -70,10 +70,21 @@ def _must_change(user: CurrentUser | None) -> bool:
 def sign_in_state() -> CurrentUser | None:
     """Resolve this run's user from the cookie (or a test's seed) and keep it for the pages,
     with whether that user must first replace a one-time password."""
-    user, stale = resolve_user(st.context.cookies, st.session_state.get(SEEDED_USER_KEY), _lookup)
+    # The session lookup also reads the one-time-password mark (same row, one query per
+    # run); only a user seeded by a test is asked separately.
+    live: list[auth.LiveSession | None] = []
+
+    def lookup(token: str) -> CurrentUser | None:
+        live.append(_lookup(token))
+        return None if live[-1] is None else live[-1].user
+
+    user, stale = resolve_user(st.context.cookies, st.session_state.get(SEEDED_USER_KEY), lookup)
     st.session_state[USER_KEY] = user
     st.session_state[STALE_KEY] = stale
-    st.session_state[MUST_CHANGE_KEY] = _must_change(user)
+    if live:
+        st.session_state[MUST_CHANGE_KEY] = live[-1] is not None and live[-1].must_change_password
+    else:
+        st.session_state[MUST_CHANGE_KEY] = _must_change(user)
     return user
 
 

@@ -12,9 +12,8 @@ Only services are called (services/history.py); they check permissions and statu
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import pandas as pd
 import streamlit as st
 
 from db.uow import UnitOfWork
@@ -25,6 +24,9 @@ from services.lineage import Step, parse_via
 from services.permissions import CurrentUser
 from ui.messages import Lang, t
 from ui.widgets import show_flash
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FLASH_KEY: Final = "history.flash"
 
@@ -70,6 +72,8 @@ def head_text(name: str, change: HeadChange | None, lang: Lang) -> str:
 
 
 def history_frame(rows: tuple[HistoryRow, ...] | list[HistoryRow], lang: Lang) -> pd.DataFrame:
+    import pandas as pd  # imported here: the public pages use only head_text from this module
+
     return pd.DataFrame(
         {
             "unit": [f"{r.unit_name}（{r.unit_code}）" if r.unit_name else r.unit_code for r in rows],

@@ -2635,6 +2635,8 @@ _SECTIONS: Final[tuple[str, ...]] = (
     "ui.messages_accounts",  # account management and password rules (app_pages/accounts.py)
     "ui.messages_grades",  # grade schemes: band labels (results and scoring pages)
     "ui.messages_history",  # derived history and heads who changed (ui/history.py)
+    "ui.messages_pages",  # paging of long staff lists (app_pages/review.py)
+    "ui.messages_answer",  # the light HTML answering path (ui/survey_routes.py)
 )
 
 
