@@ -25,8 +25,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final, TypeVar
 
-import segno
-from fpdf import FPDF
 from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -96,9 +94,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# Invitations open the light answering routes (ui/survey_routes.py): plain HTML served by
+# the same process, about a tenth of the Streamlit page's CPU per answer, so one process holds
+# many more people answering at once (bench/load_survey.py; README, "Serving many people").
+# Links printed before (``/?t=``) still open the Streamlit survey page.
+ANSWER_PATH: Final = "/a"
+
+
 def survey_link(base_url: str, token: str) -> str:
-    """The link printed in the QR code or sent by SMS."""
-    return f"{base_url.rstrip('/')}/?t={token}"
+    """The link printed in the QR code or sent by SMS: ``<base>/a?t=TOKEN``."""
+    return f"{base_url.rstrip('/')}{ANSWER_PATH}?t={token}"
 
 
 # ---------------------------------------------------------------- issuing
@@ -406,6 +411,8 @@ NAME_CHARS = 32  # two lines of Chinese at 9 pt in a 62 mm cell
 
 
 def _qr_png(data: str) -> io.BytesIO:
+    import segno  # imported here, like fpdf below: only the printable sheet needs them
+
     buffer = io.BytesIO()
     segno.make_qr(data, error="m").save(buffer, kind="png", scale=8, border=4)
     buffer.seek(0)
@@ -429,6 +436,8 @@ def qr_sheet_pdf(
     Uses Noto Sans CJK SC when ``font_path`` exists; otherwise a built-in font with
     ASCII-only labels (the unit code stands in for its Chinese name).
     """
+    from fpdf import FPDF  # imported here: about a second, and only this download needs it
+
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_title(title)

@@ -189,7 +189,7 @@ def test_sms_invitations_through_twilio(make_uow: MakeUow, fake: FakeTwilio, twi
     delivered = [m for m in fake.messages() if m.field("To") != respondent_number(3)]
     for message in delivered:
         assert message.field("From") == AGENCY
-        token = message.field("Body").split(f"{PUBLIC}/?t=")[1].split()[0]
+        token = message.field("Body").split(f"{PUBLIC}/a?t=")[1].split()[0]
         assert invitations.peek(make_uow(), token).unit_code == "u1"
     # the one that failed was withdrawn, so the next run invites that person again
     fake.fail_to = set()

@@ -264,7 +264,7 @@ def test_two_concurrent_redemptions_of_one_token_let_exactly_one_through(
 
 
 def test_survey_link_carries_the_token() -> None:
-    assert survey_link("https://x.cn/s/", "abc-_1") == "https://x.cn/s/?t=abc-_1"
+    assert survey_link("https://x.cn/s/", "abc-_1") == "https://x.cn/s/a?t=abc-_1"
 
 
 def test_the_qr_sheet_is_a_pdf_with_the_cjk_font(make_uow: MakeUow, admin: Any) -> None:

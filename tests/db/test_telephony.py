@@ -504,7 +504,7 @@ def test_sms_invitations_send_one_valid_link_per_person_not_yet_invited(
     for message in sim.messages:
         assert message.sender == AGENCY
         assert "单位u1" in message.body
-        token = message.body.split(f"{PUBLIC}/?t=")[1].split()[0]
+        token = message.body.split(f"{PUBLIC}/a?t=")[1].split()[0]
         info = invitations.peek(make_uow(), token)
         assert (info.unit_code, info.kind) == ("u1", "sms")
 

@@ -123,7 +123,7 @@ def test_issuing_a_batch_stores_its_hashes_and_hands_over_the_sheet_and_the_link
     header, *lines = parse_csv(downloads[csv_name])
     assert header == [t("invitations.csv.reference", "zh"), t("invitations.csv.link", "zh")]
     assert [reference for reference, _ in lines] == [reference for _, _, reference, _ in rows]
-    prefix = f"{PUBLIC}/?t="
+    prefix = f"{PUBLIC}/a?t="
     assert all(link.startswith(prefix) for _, link in lines)
     tokens = [link.removeprefix(prefix) for _, link in lines]
     assert [hashlib.sha256(token.encode()).hexdigest() for token in tokens] == [h for *_, h in rows]
@@ -161,7 +161,7 @@ def test_references_become_the_numbers_of_the_codes(
     assert header == ["Reference", "Link"]
     # without APPRAISAL_PUBLIC_URL the links use the origin of the staff member's address
     assert [ref for ref, _ in lines] == ["12345-1", "12345-2", "12345-3"]
-    assert all(link.startswith("http://10.1.2.3:8501/?t=") for _, link in lines)
+    assert all(link.startswith("http://10.1.2.3:8501/a?t=") for _, link in lines)
 
 
 def test_references_that_do_not_match_the_count_are_refused_and_nothing_is_written(
