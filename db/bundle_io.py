@@ -22,7 +22,7 @@ import io
 import itertools
 import json
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,8 +30,25 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Select, Table, Text, bindparam, cast, insert, select, text, update
+import pyarrow.csv as pacsv
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db import audit
 from db.models import (
@@ -969,6 +986,31 @@ def find_campaign(uow: UnitOfWork, campaign_code: str) -> Campaign:
     return campaign
 
 
+@dataclass
+class ExportedRows:
+    """What an export wrote, as the rows it fetched: for :mod:`db.score_arrays`, which builds
+    the scorer's arrays from the very rows whose files it hashes.
+
+    ``cells`` holds every file's columns (file -> column -> cells as written). The four
+    large files also keep, in file order, the references as numbers: ``unit_row`` (the
+    row of each response's or case's unit in units.csv), ``owner_row`` (the row of each
+    answer's response or case in its file) and ``item`` (each answer's item, as an index
+    into ``item_ids``, the database ids of items.csv's rows in file order).
+    """
+
+    cells: dict[str, dict[str, Sequence[Any] | pa.Array]]
+    item_ids: list[int]
+    unit_row: dict[str, np.ndarray]
+    owner_row: dict[str, np.ndarray]
+    item: dict[str, np.ndarray]
+
+
+class Sink(Protocol):
+    """Where an export puts each file: a name and the file's bytes."""
+
+    def __call__(self, name: str, data: bytes) -> None: ...
+
+
 def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> dict[str, int]:
     """Write the campaign as a bundle into ``out_dir`` (导出评议数据包); return the rows
     written per file.
@@ -978,24 +1020,67 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
     (scales.csv when the imported bundle had one). No personal data is written.
     """
     uow.session.flush()  # pending ORM changes of this unit of work belong in the export
-    campaign = find_campaign(uow, campaign_code)
+    find_campaign(uow, campaign_code)
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty; export a bundle into a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
+
+    def sink(name: str, data: bytes) -> None:
+        (out / name).write_bytes(data)
+
+    written = export_files(uow, campaign_code, sink)
+    return written
+
+
+class Defer(Protocol):
+    """How an export makes a CSV file's bytes: call ``produce`` now or later (it builds the
+    bytes and hands them to the sink; another thread may run it)."""
+
+    def __call__(self, name: str, produce: Callable[[], None]) -> None: ...
+
+
+def export_files(
+    uow: UnitOfWork,
+    campaign_code: str,
+    sink: Sink,
+    rows: ExportedRows | None = None,
+    defer: Defer | None = None,
+) -> dict[str, int]:
+    """Export the campaign file by file into ``sink`` (``campaign.toml`` first, then the CSV
+    files in :data:`EXPORT_COLUMNS` order); return the rows written per CSV file.
+
+    With ``rows`` (an empty :class:`ExportedRows`), also fill it with the rows as fetched.
+    The large tables are read as whole columns (:func:`fetch_table`), not row objects.
+    With ``defer``, each CSV file's bytes are built and sunk when ``defer`` runs them
+    (:mod:`db.score_arrays` runs the large ones on a thread while the scorer works; the
+    rows they are built from are never changed after), else at once, in file order.
+    """
+    uow.session.flush()  # pending ORM changes of this unit of work belong in the export
+    campaign = find_campaign(uow, campaign_code)
     conn = uow.session.connection()
     cid = campaign.id
     written: dict[str, int] = {}
 
     def write(name: str, columns: Sequence[Sequence[Any] | pa.Array], header: Sequence[str] = ()) -> None:
         header = header or EXPORT_COLUMNS[name]
-        written[name] = _write_csv(out / name, header, columns)
+        written[name] = len(columns[0]) if columns else 0
+        if rows is not None:
+            rows.cells[name] = dict(zip(header, columns, strict=True))
 
-    (out / "campaign.toml").write_text(campaign_toml(uow, campaign), encoding="utf-8", newline="")
+        def produce() -> None:
+            sink(name, _csv_bytes(header, columns)[0])
+
+        if defer is None:
+            produce()
+        else:
+            defer(name, produce)
+
+    sink("campaign.toml", campaign_toml(uow, campaign).encode("utf-8"))
 
     # units.csv, in the campaign's order; district, kind and department from the register
     cu, unit, district = CampaignUnit.__table__, Unit.__table__, District.__table__
-    rows = conn.execute(
+    found = conn.execute(
         select(
             cu.c.unit_id,
             unit.c.code,
@@ -1013,11 +1098,11 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
         .where(cu.c.campaign_id == cid)
         .order_by(cu.c.position)
     ).all()
-    unit_code = {r[0]: r[1] for r in rows}
-    district_name, kind, department, head_since = _columns(rows, 10, start=6)
+    units = _Codes([r[0] for r in found], [r[1] for r in found], "unit")
+    district_name, kind, department, head_since = _columns(found, 10, start=6)
     columns, header = _with_optional(
         "units.csv",
-        _columns(rows, 6, start=1),
+        _columns(found, 6, start=1),
         [
             [d or "" for d in district_name],
             [k or "" for k in kind],
@@ -1030,18 +1115,18 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
     # scales.csv, only options that came from a file
     sc, opt = Scale.__table__, ScaleOption.__table__
     scale_code = dict(conn.execute(select(sc.c.id, sc.c.code).where(sc.c.campaign_id == cid)).all())
-    rows = conn.execute(
+    found = conn.execute(
         select(sc.c.code, opt.c.code, opt.c.label_zh, opt.c.label_en, opt.c.score)
         .join(sc, sc.c.id == opt.c.scale_id)
         .where(sc.c.campaign_id == cid, sc.c.builtin.is_(False))
         .order_by(opt.c.position)
     ).all()
-    if rows:
-        cols = _columns(rows, 5)
+    if found:
+        cols = _columns(found, 5)
         write("scales.csv", [*cols[:4], [_num(x) for x in cols[4]]])
 
     it = Item.__table__
-    rows = conn.execute(
+    found = conn.execute(
         select(
             it.c.id,
             it.c.instrument,
@@ -1056,8 +1141,10 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
         .where(it.c.campaign_id == cid)
         .order_by(it.c.position)
     ).all()
-    item_code = {r[0]: r[2] for r in rows}
-    _, instrument, code, scale, zh, en, weight, categories, groups = _columns(rows, 9)
+    items = _Codes([r[0] for r in found], [r[2] for r in found], "item")
+    if rows is not None:
+        rows.item_ids = list(items.ids)
+    _, instrument, code, scale, zh, en, weight, categories, groups = _columns(found, 9)
     columns, header = _with_optional(
         "items.csv",
         [instrument, code, [scale_code[s] for s in scale], zh, en, [_num(x) for x in weight]],
@@ -1065,11 +1152,11 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
     )
     write("items.csv", columns, header)
 
-    _export_responses(conn, cid, unit_code, item_code, write)
-    _export_cases(conn, cid, unit_code, item_code, write)
+    _export_responses(conn, cid, units, items, write, rows)
+    _export_cases(conn, cid, units, items, write, rows)
 
     ind, val = Indicator.__table__, IndicatorValue.__table__
-    rows = conn.execute(
+    found = conn.execute(
         select(
             ind.c.id,
             ind.c.code,
@@ -1083,8 +1170,8 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
         .where(ind.c.campaign_id == cid)
         .order_by(ind.c.position)
     ).all()
-    if rows:
-        ids, code, name, direction, weight, method, floor, target = _columns(rows, 8)
+    if found:
+        ids, code, name, direction, weight, method, floor, target = _columns(found, 8)
         indicator_code = dict(zip(ids, code, strict=True))
         write(
             "indicators.csv",
@@ -1098,30 +1185,30 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
                 [_num(x) for x in target],
             ],
         )
-        rows = conn.execute(
+        found = conn.execute(
             select(val.c.unit_id, val.c.indicator_id, val.c.value)
             .where(val.c.indicator_id.in_(select(ind.c.id).where(ind.c.campaign_id == cid)))
             .order_by(val.c.id)
         ).all()
-        if rows:
-            u, i, v = _columns(rows, 3)
+        if found:
+            u, i, v = _columns(found, 3)
             write(
                 "indicator_values.csv",
-                [[unit_code[x] for x in u], [indicator_code[x] for x in i], [_num(x) for x in v]],
+                [[units.code[x] for x in u], [indicator_code[x] for x in i], [_num(x) for x in v]],
             )
 
     adj = Adjustment.__table__
-    rows = conn.execute(
+    found = conn.execute(
         select(adj.c.unit_id, adj.c.kind, adj.c.points, adj.c.reason)
         .where(adj.c.campaign_id == cid)
         .order_by(adj.c.position, adj.c.id)
     ).all()
-    if rows:
-        u, kind, points, reason = _columns(rows, 4)
-        write("adjustments.csv", [[unit_code[x] for x in u], kind, [_num(x) for x in points], reason])
+    if found:
+        u, kind, points, reason = _columns(found, 4)
+        write("adjustments.csv", [[units.code[x] for x in u], kind, [_num(x) for x in points], reason])
 
     hist = HistoryEntry.__table__
-    rows = conn.execute(
+    found = conn.execute(
         select(
             hist.c.unit_id,
             hist.c.year,
@@ -1133,11 +1220,11 @@ def export_bundle(uow: UnitOfWork, campaign_code: str, out_dir: str | Path) -> d
         .where(hist.c.campaign_id == cid)
         .order_by(hist.c.id)
     ).all()
-    if rows:
-        u, year, flag, *sources = _columns(rows, 6)
+    if found:
+        u, year, flag, *sources = _columns(found, 6)
         columns, header = _with_optional(
             "history.csv",
-            [[unit_code[x] for x in u], [str(y) for y in year], ["true" if f else "false" for f in flag]],
+            [[units.code[x] for x in u], [str(y) for y in year], ["true" if f else "false" for f in flag]],
             [[c or "" for c in cells] for cells in sources],
         )
         write("history.csv", columns, header)
@@ -1152,122 +1239,415 @@ class Writer(Protocol):
     ) -> None: ...
 
 
-def _fetch(conn: Connection, stmt: Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of ``stmt`` in batches of plain driver tuples, for the big tables: building
-    SQLAlchemy rows would cost more than reading them."""
-    compiled = stmt.compile(dialect=conn.dialect)
-    params: Any = compiled.params
-    if conn.dialect.positional:
-        params = tuple(compiled.params[k] for k in compiled.positiontup or ())
+class _Codes:
+    """Database ids and the codes they are written as (units, items, groups): looked up a
+    whole column at a time."""
+
+    def __init__(self, ids: Sequence[int], codes: Sequence[str], what: str) -> None:
+        self.ids = np.array(ids, dtype=np.int64)
+        self.code = dict(zip(ids, codes, strict=True))
+        self.codes = strings(codes)
+        self.what = what
+        self._order = np.argsort(self.ids, kind="stable")
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Position of every id in this list; a :class:`LookupError` for one not in it
+        (a row of another campaign: the database is inconsistent, and no bundle can say so)."""
+        if self.ids.size == 0:
+            if ids.size:
+                raise LookupError(f"{self.what} {int(ids[0])} is not one of the campaign's")
+            return np.zeros(0, dtype=np.int64)
+        sorted_ids = self.ids[self._order]
+        at = np.minimum(np.searchsorted(sorted_ids, ids), sorted_ids.size - 1)
+        missing = sorted_ids[at] != ids
+        if missing.any():
+            raise LookupError(f"{self.what} {int(ids[missing][0])} is not one of the campaign's")
+        return self._order[at]
+
+
+# ---------------------------------------------------------------------------- whole columns
+
+# SQLite: rows per group_concat text when all of them would pass its limit of a billion
+# bytes a value.
+SQLITE_ROWS_PER_TEXT = 1_000_000
+
+
+def fetch_table(conn: Connection, stmt: Select[Any], types: Sequence[pa.DataType]) -> list[pa.Array]:
+    """The rows of ``stmt`` as whole columns (arrow arrays of ``types``: int64 columns
+    must hold no NULL; a NULL text reads as an empty text).
+
+    Building a Python tuple per row costs more than the database takes to read it, so
+    the rows come as text the database writes and numpy or arrow split in C: one text
+    per column (:func:`_aggregated_columns`), or else, when a text holds the separator,
+    ``COPY ... TO STDOUT`` (CSV) on PostgreSQL and one ``group_concat`` of ``printf``-ed
+    lines on SQLite (in slices of :data:`SQLITE_ROWS_PER_TEXT` rows, by the first column,
+    when the text would be too long: it must then be an integer key such as ``id``).
+    Either way the read runs on the unit of work's connection, inside its transaction,
+    so it sees what the transaction sees.
+    """
+    columns = _fetch_columns(conn, stmt, types)
+    return [_text(c) if pa.types.is_string(t) else c for c, t in zip(columns, types, strict=True)]
+
+
+def _fetch_columns(conn: Connection, stmt: Select[Any], types: Sequence[pa.DataType]) -> list[pa.Array]:
+    names = [f"c{k}" for k in range(len(types))]
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        by_column = _aggregated_columns(conn, stmt, types)
+        if by_column is not None:
+            return by_column
+    if conn.dialect.name == "postgresql":
+        data = _copy_out(conn, stmt)
+        return _columns_of(data, names, types, quote='"', null="", rows=None)
+    if conn.dialect.name == "sqlite":
+        sub = stmt.subquery()
+        # printf: one call a row (a third of the cost of quote() and ||); %Q quotes a
+        # text as 'it''s' and writes NULL bare, %d writes an integer.
+        fmt = ",".join("%d" if pa.types.is_integer(t) else "%Q" for t in types)
+        line = func.printf(literal(fmt), *sub.c)
+        try:
+            return _sqlite_text(conn, select(sub.c[0].label("k"), line.label("line")), names, types)[0]
+        except OperationalError as exc:
+            if "too big" not in str(exc):
+                raise
+        # Too long for one value: slices of rows by the key, in its order (a sort).
+        parts = []
+        key, last = sub.c[0], None
+        while True:
+            chunk = select(key.label("k"), line.label("line"))
+            if last is not None:
+                chunk = chunk.where(key > last)
+            part, count, last = _sqlite_text(
+                conn, chunk.order_by(key).limit(SQLITE_ROWS_PER_TEXT), names, types
+            )
+            parts.append(part)
+            if count < SQLITE_ROWS_PER_TEXT:
+                break
+        return [pa.concat_arrays([p[k] for p in parts]) for k in range(len(types))]
+    found = conn.execute(stmt).all()
+    return [pa.array([r[k] for r in found], t) for k, t in enumerate(types)]
+
+
+# The byte between the cells of one column's text (_aggregated_columns). A text that
+# holds it is found by the count (the rows then come the other way, quoted).
+_SEPARATOR = 0x0A
+
+
+def _aggregated_columns(
+    conn: Connection, stmt: Select[Any], types: Sequence[pa.DataType]
+) -> list[pa.Array] | None:
+    """Every column of ``stmt`` as one text (``group_concat`` on SQLite, ``string_agg`` on
+    PostgreSQL) split by numpy; None when the other way must read them (a text holds
+    the separator, an integer is NULL, or a column's text would pass the database's
+    limit of about a gigabyte a value).
+
+    The database writes each value once, with no quoting, and nothing has to be parsed
+    but the integers: on SQLite half the cost of a ``printf`` line a row; on PostgreSQL
+    one row comes back instead of a ``COPY`` message a row, each of which psycopg hands
+    to Python (a second a million). All the aggregates of one ``SELECT`` take the same
+    rows in the same order, so the columns stay aligned; the count of separators proves
+    that no cell held one (a text that held one adds one more, a NULL skipped by the
+    aggregate one fewer). A NULL text reads as empty.
+    """
+    if any(
+        (stmt._order_by_clauses, stmt._group_by_clauses, stmt._distinct, stmt._limit_clause is not None)
+    ) or (stmt._offset_clause is not None):
+        return None  # rows in an order, or not one a row: the other way reads them as they are
+    postgres = conn.dialect.name == "postgresql"
+    # A string literal written into the statement: on SQLite a function such as char(10)
+    # or a bound parameter as the separator is evaluated per row (1.7 times the time).
+    sep = literal_column(f"'{chr(_SEPARATOR)}'")
+    texts = []
+    for col, t in zip(stmt.selected_columns, types, strict=True):
+        value = col if pa.types.is_integer(t) else func.coalesce(col, literal_column("''"))
+        if postgres:
+            texts.append(func.string_agg(cast(value, Text), sep))
+        else:
+            texts.append(cast(func.group_concat(value, sep), LargeBinary))
+    # The aggregates replace the statement's own columns rather than read it as a
+    # subquery: SQLite then walks the rows once instead of through a co-routine (half
+    # the time again).
+    query = stmt.with_only_columns(func.count(), *texts, maintain_column_froms=True)
+    try:
+        # PostgreSQL: a failed statement spoils the transaction, so it runs in a savepoint
+        with conn.begin_nested() if postgres else contextlib.nullcontext():
+            found = conn.execute(query).one()
+    except DBAPIError as exc:
+        if not _value_too_long(exc):
+            raise
+        return None
+    n = int(found[0])
+    if n == 0:
+        return [_empty(t) for t in types]
+    columns = []
+    for data, t in zip(found[1:], types, strict=True):
+        raw = data.encode("utf-8") if isinstance(data, str) else (data or b"")
+        cells = _split_integers(raw, n, t) if pa.types.is_integer(t) else _split_cells(raw, n)
+        if cells is None:
+            return None
+        columns.append(cells if pa.types.is_integer(t) else cells.cast(t))
+    return columns
+
+
+def _split_integers(data: bytes, n: int, t: pa.DataType) -> pa.Array | None:
+    """``n`` integers, one a line, parsed by arrow's CSV reader (on its threads: twice as
+    quick as splitting the text first); None unless there are exactly ``n`` of them
+    (a NULL the aggregate skipped makes one fewer)."""
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=["v"]),
+            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={"v": t}),
+        )
+    except pa.ArrowInvalid:
+        return None
+    column = table.column(0)
+    if len(column) != n or column.null_count:
+        return None
+    return column.combine_chunks()
+
+
+def _value_too_long(exc: DBAPIError) -> bool:
+    """Whether the database refused a value for its length: SQLite's "string or blob too
+    big", PostgreSQL's program limit (class 54) or out of memory (53200)."""
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    return "too big" in str(exc) or state.startswith("54") or state == "53200"
+
+
+def _split_cells(data: bytes, n: int) -> pa.Array | None:
+    """``n`` texts joined by the separator as an arrow string array (the separators
+    dropped, offsets computed by numpy); None unless there are exactly ``n - 1``
+    separators. The bytes are checked to be UTF-8, as arrow's CSV reader checks them."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    between = buf == _SEPARATOR
+    at = np.flatnonzero(between)
+    if at.size != n - 1:
+        return None
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:n] = at - np.arange(n - 1, dtype=np.int64)
+    offsets[n] = buf.size - (n - 1)
+    cells = buf[~between] if at.size else buf
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(cells))
+    arr.validate(full=True)  # UTF-8
+    return arr
+
+
+def _sqlite_text(
+    conn: Connection, rows: Select[Any], names: list[str], types: Sequence[pa.DataType]
+) -> tuple[list[pa.Array], int, Any]:
+    """SQLite: the rows (columns ``k``, the key, and ``line``, the row as text) as one
+    text, parsed; the number of rows and the largest key."""
+    sub = rows.subquery()
+    found = conn.execute(
+        select(
+            cast(func.group_concat(sub.c.line, literal_column("char(10)")), LargeBinary),
+            func.count(),
+            func.max(sub.c.k),
+        )
+    ).one()
+    columns = _columns_of(found[0], names, types, quote="'", null="NULL", rows=found[1])
+    return columns, found[1], found[2]
+
+
+def _copy_out(conn: Connection, stmt: Select[Any]) -> bytes:
+    """PostgreSQL: the rows of ``stmt`` as CSV text, by ``COPY (...) TO STDOUT``."""
+    # COPY takes no parameters: the statement's values (integer ids) are written in.
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(compiled.string, params)
-        while batch := cursor.fetchmany(BATCH_ROWS):
-            yield batch
+        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+            return b"".join(bytes(block) for block in copy)
     finally:
         cursor.close()
 
 
+def _columns_of(
+    data: bytes | None,
+    names: list[str],
+    types: Sequence[pa.DataType],
+    *,
+    quote: str,
+    null: str,
+    rows: int | None,
+) -> list[pa.Array]:
+    """Parse CSV text the database wrote: quoted strings are text (empty included), an
+    unquoted ``null`` is NULL. Line breaks inside values are allowed only when some
+    value has one (the count of lines is not the count of ``rows``): they make arrow
+    parse on one thread."""
+    if not data:
+        return [_empty(t) for t in types]
+    breaks = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    table = pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
+        parse_options=pacsv.ParseOptions(quote_char=quote, newlines_in_values=breaks != rows),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict(zip(names, types, strict=True)),
+            null_values=[null],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return [table.column(k).combine_chunks() for k in range(len(types))]
+
+
+def int_array(arr: pa.Array) -> np.ndarray:
+    """An integer arrow array without nulls as int64 numpy, straight from its buffer
+    (pyarrow's own ``to_numpy`` may import pandas)."""
+    if arr.null_count:
+        raise ValueError("an id column holds NULL")
+    arr = arr.cast(pa.int64())
+    if len(arr) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr)].copy()
+
+
+def int64s(values: np.ndarray) -> pa.Array:
+    """numpy integers as an arrow int64 array on the same memory.
+
+    Arrays and scalars are built from buffers here, never with ``pa.array`` or
+    ``pa.scalar``: those import pandas to check for pandas objects (0.4-0.8 s a process).
+    """
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def strings(values: Iterable[str]) -> pa.Array:
+    """Texts as an arrow string array (built from buffers, see :func:`int64s`)."""
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), data).cast(pa.string())
+
+
+def text_scalar(value: str) -> pa.Scalar:
+    """One text as an arrow scalar (see :func:`int64s`)."""
+    return strings([value])[0]
+
+
+def _empty(t: pa.DataType) -> pa.Array:
+    return int64s(np.zeros(0, dtype=np.int64)).cast(t) if pa.types.is_integer(t) else strings([]).cast(t)
+
+
+def _in_id_order(columns: list[pa.Array]) -> tuple[np.ndarray, list[pa.Array]]:
+    """Rows sorted by their first column (the id): the order they were written in."""
+    ids = int_array(columns[0])
+    if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
+        taken = int64s(order)
+        columns = [c.take(taken) for c in columns]
+    return ids, columns
+
+
+def _text(arr: pa.Array) -> pa.Array:
+    """A text column with NULL written as an empty cell."""
+    return pc.coalesce(arr, text_scalar("")) if arr.null_count else arr
+
+
 def _export_responses(
-    conn: Connection, cid: int, unit_code: dict[int, str], item_code: dict[int, str], write: Writer
+    conn: Connection, cid: int, units: _Codes, items: _Codes, write: Writer, rows: ExportedRows | None
 ) -> None:
     resp, grp, ans = SurveyResponse.__table__, RespondentGroup.__table__, SurveyAnswer.__table__
-    group_code = dict(conn.execute(select(grp.c.id, grp.c.code).where(grp.c.campaign_id == cid)).all())
-    ids: list[int] = []
-    cols: list[list[Any]] = [[] for _ in range(6)]
-    attributes: list[dict[str, Any]] = []
-    # Most respondents share one of a few attribute combinations: decode each text once.
-    decoded: dict[str, dict[str, Any]] = {}
-    query = (
-        select(
-            resp.c.id,
-            resp.c.code,
-            resp.c.unit_id,
-            resp.c.group_id,
-            resp.c.channel,
-            resp.c.submitted_at,
-            resp.c.status,
-            cast(resp.c.attributes, Text),
-        )
-        .where(resp.c.campaign_id == cid)
-        .order_by(resp.c.id)
+    found = conn.execute(select(grp.c.id, grp.c.code).where(grp.c.campaign_id == cid)).all()
+    groups = _Codes([r[0] for r in found], [r[1] for r in found], "respondent group")
+    query = select(
+        resp.c.id,
+        resp.c.code,
+        resp.c.unit_id,
+        resp.c.group_id,
+        resp.c.channel,
+        resp.c.submitted_at,
+        resp.c.status,
+        cast(resp.c.attributes, Text),
+    ).where(resp.c.campaign_id == cid)
+    s, i = pa.string(), pa.int64()
+    ids, (_, code, u, g, channel, submitted, status, attrs) = _in_id_order(
+        fetch_table(conn, query, (i, s, i, i, s, s, s, s))
     )
-    for part in _fetch(conn, query):
-        i, code, u, g, channel, submitted, status, attrs = _columns(part, 8)
-        ids.extend(i)
-        cols[0].extend(code)
-        cols[1].extend(unit_code[x] for x in u)
-        cols[2].extend(group_code[x] for x in g)
-        cols[3].extend(channel)
-        cols[4].extend(submitted)
-        cols[5].extend(status)
-        for a in attrs:
-            found = decoded.get(a)
-            if found is None:
-                found = decoded[a] = json.loads(a or "{}")
-            attributes.append(found)
-    if not ids:
+    if ids.size == 0:
         return
-    # Attribute keys become columns, in order of first appearance (as imported).
-    keys = [
-        k for k in dict.fromkeys(itertools.chain.from_iterable(decoded.values())) if k not in RESPONSE_COLUMNS
+    unit_row = units.rows(int_array(u))
+    columns: list[pa.Array] = [
+        code,
+        units.codes.take(int64s(unit_row)),
+        groups.codes.take(int64s(groups.rows(int_array(g)))),
+        _text(channel),
+        _text(submitted),
+        _text(status),
     ]
+    # Most respondents share one of a few attribute combinations: decode each text once.
+    # The distinct texts come in order of first appearance (arrow's dictionary order).
+    encoded = pc.dictionary_encode(_text(attrs))
+    decoded = [json.loads(a or "{}") for a in encoded.dictionary.to_pylist()]
+    # Attribute keys become columns, in order of first appearance (as imported).
+    keys = [k for k in dict.fromkeys(itertools.chain.from_iterable(decoded)) if k not in RESPONSE_COLUMNS]
     for key in keys:
-        cells = {id(a): _cell(a.get(key)) for a in decoded.values()}
-        cols.append([cells[id(a)] for a in attributes])
-    write("survey_responses.csv", cols, (*RESPONSE_COLUMNS, *keys))
-    codes = pa.array(cols[0], pa.string())
-    del cols, attributes
+        cells = strings([_cell(a.get(key)) for a in decoded])
+        columns.append(cells.take(encoded.indices))
+    write("survey_responses.csv", columns, (*RESPONSE_COLUMNS, *keys))
+    if rows is not None:
+        rows.unit_row["survey_responses.csv"] = unit_row
     _export_answers(
         conn,
         ans,
         "response_id",
         select(resp.c.id).where(resp.c.campaign_id == cid),
-        np.array(ids, dtype=np.int64),
-        codes,
-        item_code,
+        ids,
+        code,
+        items,
         "survey_answers.csv",
         write,
+        rows,
     )
 
 
 def _export_cases(
-    conn: Connection, cid: int, unit_code: dict[int, str], item_code: dict[int, str], write: Writer
+    conn: Connection, cid: int, units: _Codes, items: _Codes, write: Writer, rows: ExportedRows | None
 ) -> None:
     case, caller, ans = PhoneCase.__table__, Caller.__table__, PhoneAnswer.__table__
     query = (
         select(case.c.id, case.c.code, case.c.unit_id, case.c.disposition, caller.c.code, case.c.attempts)
         .outerjoin(caller, caller.c.id == case.c.caller_id)
         .where(case.c.campaign_id == cid)
-        .order_by(case.c.id)
     )
-    rows = [r for part in _fetch(conn, query) for r in part]
-    if not rows:
+    s, i = pa.string(), pa.int64()
+    ids, (_, code, u, disposition, caller_code, attempts) = _in_id_order(
+        fetch_table(conn, query, (i, s, i, s, s, i))
+    )
+    if ids.size == 0:
         return
-    ids, code, u, disposition, caller_code, attempts = _columns(rows, 6)
+    unit_row = units.rows(int_array(u))
     # A sampled case never called has no final disposition yet: AAPOR 3.11, "not
     # attempted or worked" (unknown eligibility, class UH), is what it is for the rates.
-    disposition = [d or ("3.11" if not a else d) for d, a in zip(disposition, attempts, strict=True)]
+    disposition = _text(disposition)
+    never_called = pc.and_(pc.equal(disposition, text_scalar("")), pc.equal(attempts, int64s(np.zeros(1))[0]))
+    disposition = pc.if_else(never_called, text_scalar("3.11"), disposition)
     write(
         "phone_cases.csv",
         [
             code,
-            [unit_code[x] for x in u],
+            units.codes.take(int64s(unit_row)),
             disposition,
-            [c or "" for c in caller_code],
-            [str(a) for a in attempts],
+            _text(caller_code),
+            attempts.cast(pa.string()),
         ],
     )
+    if rows is not None:
+        rows.unit_row["phone_cases.csv"] = unit_row
     _export_answers(
         conn,
         ans,
         "case_id",
         select(case.c.id).where(case.c.campaign_id == cid),
-        np.array(ids, dtype=np.int64),
-        pa.array(code, pa.string()),
-        item_code,
+        ids,
+        code,
+        items,
         "phone_answers.csv",
         write,
+        rows,
     )
 
 
@@ -1278,40 +1658,27 @@ def _export_answers(
     owners_query: Select[Any],
     owner_ids: np.ndarray,
     owner_codes: pa.Array,
-    item_code: dict[int, str],
+    items: _Codes,
     name: str,
     write: Writer,
+    rows: ExportedRows | None,
 ) -> None:
     """Answers in the order they were imported (by id), owners and items as codes."""
     owner_col = table.c[owner_column]
     query = select(table.c.id, owner_col, table.c.item_id, table.c.option_code).where(
         owner_col.in_(owners_query)
     )
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]] = []
-    for part in _fetch(conn, query):
-        i, o, it, code = _columns(part, 4)
-        parts.append(
-            (
-                np.array(i, dtype=np.int64),
-                np.array(o, dtype=np.int64),
-                np.array(it, dtype=np.int64),
-                pa.array(code, pa.string()),
-            )
-        )
-    if not parts:
+    s, i = pa.string(), pa.int64()
+    ids, (_, owner, item, code) = _in_id_order(fetch_table(conn, query, (i, i, i, s)))
+    if ids.size == 0:
         return
-    ids = np.concatenate([p[0] for p in parts])
-    order = np.argsort(ids, kind="stable")
-    owner = np.concatenate([p[1] for p in parts])[order]
-    item = np.concatenate([p[2] for p in parts])[order]
-    code = pa.chunked_array([p[3] for p in parts]).combine_chunks().take(pa.array(order))
-    del parts, ids
     # owner_ids is ascending (responses and cases are read by id): a binary search finds each.
-    owner_text = owner_codes.take(pa.array(np.searchsorted(owner_ids, owner)))
-    item_ids = np.array(sorted(item_code), dtype=np.int64)
-    item_names = pa.array([item_code[k] for k in item_ids.tolist()], pa.string())
-    item_text = item_names.take(pa.array(np.searchsorted(item_ids, item)))
-    write(name, [owner_text, item_text, code])
+    owner_row = np.searchsorted(owner_ids, int_array(owner))
+    item_row = items.rows(int_array(item))
+    write(name, [owner_codes.take(int64s(owner_row)), items.codes.take(int64s(item_row)), _text(code)])
+    if rows is not None:
+        rows.owner_row[name] = owner_row
+        rows.item[name] = item_row
 
 
 def _columns(rows: Sequence[Any], n: int, start: int = 0) -> list[list[Any]]:
@@ -1335,31 +1702,58 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-# Cells that need CSV quoting: a quote, a comma or a line break.
-_NEEDS_QUOTES = r'[",\r\n]'
+# Rows joined into one arrow string array at a time (its offsets are 32-bit).
+JOIN_ROWS = 1_000_000
 
 
-def _write_csv(path: Path, header: Sequence[str], columns: Sequence[Sequence[Any] | pa.Array]) -> int:
-    """Write a UTF-8 CSV (``\\n`` line ends, minimal quoting); return the number of rows.
+def _csv_bytes(header: Sequence[str], columns: Sequence[Sequence[Any] | pa.Array]) -> tuple[bytes, int]:
+    """A UTF-8 CSV file (``\\n`` line ends, minimal quoting) and its number of rows.
 
-    Columns without any cell that needs quoting are joined by arrow, which is what
-    makes exporting millions of answers quick; others go through :mod:`csv`.
+    Columns without any cell that needs quoting are joined by arrow, line ends included,
+    so no Python object is made per row (which is what makes exporting millions of
+    answers quick); others go through :mod:`csv`.
     """
-    arrays = [c if isinstance(c, pa.Array) else pa.array(c, pa.string()) for c in columns]
+    arrays = [c if isinstance(c, pa.Array) else strings(c) for c in columns]
+    if any(a.null_count for a in arrays):
+        raise ValueError("a column to export holds NULL")  # joined, it would drop its line
     n = len(arrays[0]) if arrays else 0
-    with open(path, "wb") as fh:
-        fh.write(_csv_lines([list(header)]))
-        if n == 0:
-            return 0
-        plain = not any(pc.any(pc.match_substring_regex(a, _NEEDS_QUOTES)).as_py() for a in arrays)
-        for start in range(0, n, BATCH_ROWS):
-            part = [a.slice(start, BATCH_ROWS) for a in arrays]
+    parts = [_csv_lines([list(header)])]
+    if n:
+        plain = not any(_needs_quotes(a) for a in arrays)
+        for start in range(0, n, JOIN_ROWS):
+            part = [a.slice(start, JOIN_ROWS) for a in arrays]
             if plain:
-                lines = pc.binary_join_element_wise(*part, ",").to_pylist()
-                fh.write(("\n".join(lines) + "\n").encode("utf-8"))
+                line = pc.binary_join_element_wise(*part, text_scalar(","))
+                lines = pc.binary_join_element_wise(line, text_scalar("\n"), text_scalar(""))
+                parts.append(_string_data(lines))
             else:
-                fh.write(_csv_lines(zip(*(p.to_pylist() for p in part), strict=True)))
-    return n
+                parts.append(_csv_lines(zip(*(p.to_pylist() for p in part), strict=True)))
+    return b"".join(parts), n
+
+
+_QUOTED_BYTES = np.array([ord(c) for c in '",\r\n'], dtype=np.uint8)
+
+
+def _needs_quotes(arr: pa.Array) -> bool:
+    """Whether some cell holds a quote, a comma or a line break: a look at the bytes of
+    all cells at once (UTF-8 never uses these bytes inside another character)."""
+    if len(arr) == 0 or arr.buffers()[2] is None:
+        return False
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return any(bool((data == b).any()) for b in _QUOTED_BYTES)
+
+
+def _string_data(arr: pa.Array) -> bytes:
+    """The bytes of all cells of a string array, one after another."""
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    start, stop = int(offsets[0]), int(offsets[-1])
+    return arr.buffers()[2].slice(start, stop - start).to_pybytes() if stop > start else b""
+
+
+def csv_header(header: Sequence[str]) -> bytes:
+    """A CSV file's header row as an export writes it."""
+    return _csv_lines([list(header)])
 
 
 def _csv_lines(rows: Iterable[Sequence[Any]]) -> bytes:

@@ -7,7 +7,6 @@ import importlib
 import sys
 
 import config
-from db import migrate
 
 # Set-up commands (issue 11), one module per area, each with ``add_commands(sub)`` that
 # adds its subcommands and ``run(args) -> int | None`` that runs one of them (None: not mine).
@@ -84,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "upgrade":
+        from db import migrate  # alembic: a third of a second, for this command only
+
         migrate.upgrade()
         print(f"database is at the newest schema: {_safe(config.database_url())}")
         return 0

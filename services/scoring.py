@@ -1,9 +1,11 @@
 """Scoring a stored campaign (计分): the offline scorer's own functions, on the database's data.
 
-The campaign is exported as a bundle into a temporary folder and scored with exactly
-what ``python -m scoring score`` runs (:func:`scoring.load_bundle`, then
-:func:`scoring.score_campaign`), so there is no second implementation of the method.
-The run is stored with its method version and the SHA-256 of its input bundle, so that
+The campaign's arrays are built straight from the database's rows
+(:func:`db.score_arrays.stored_bundle`: equal, field for field, to what
+:func:`scoring.load_bundle` reads from the campaign's exported bundle) and scored with
+exactly what ``python -m scoring score`` runs (:func:`scoring.score_campaign`), so there
+is no second implementation of the method. The run is stored with its method version and
+the SHA-256 of its input bundle (hashed from the very bytes an export writes), so that
 anyone holding the published bundle can check and recompute it.
 """
 
@@ -13,18 +15,16 @@ import dataclasses
 import hashlib
 import io
 import math
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import func, insert, select
 
 from db import audit
-from db.bundle_io import UnknownCampaign, export_bundle, find_campaign
+from db.bundle_io import UnknownCampaign, export_files, find_campaign
 from db.models import (
     Appeal,
     Campaign,
@@ -35,8 +35,10 @@ from db.models import (
     Unit,
     UnitResult,
 )
+from db.score_arrays import PendingBundle, StoredBundle, start_stored_bundle, stored_bundle
 from db.uow import UnitOfWork
-from scoring import BundleError, MethodParams, load_bundle, parse_campaign_toml, score_campaign
+from scoring import BundleError, MethodParams, parse_campaign_toml, score_campaign
+from scoring.engine import CampaignResult
 from scoring.funnel import pooled_within_sd
 from scoring.items import response_scores
 from scoring.output import result_rows, summary
@@ -71,19 +73,18 @@ class FrozenBundle:
 def freeze_bundle(uow: UnitOfWork, campaign_code: str) -> FrozenBundle:
     """Export the campaign as a bundle and zip it reproducibly (sorted names, fixed times),
     inside the caller's unit of work. The files sit in a folder named after the campaign,
-    so ``unzip`` then ``python -m scoring score <code> --out results`` recomputes it."""
-    with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
-        folder = Path(tmp) / campaign_code
-        export_bundle(uow, campaign_code, folder)
-        files = sorted(p for p in folder.iterdir() if p.is_file())
-        hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            for path in files:
-                info = zipfile.ZipInfo(f"{campaign_code}/{path.name}", date_time=ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, path.read_bytes())
+    so ``unzip`` then ``python -m scoring score <code> --out results`` recomputes it.
+    The export's files go straight into the zip: the bytes ``export_bundle`` would write."""
+    files: dict[str, bytes] = {}
+    export_files(uow, campaign_code, files.__setitem__)
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(f"{campaign_code}/{name}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files.pop(name))  # each file's bytes freed once zipped
     data = buffer.getvalue()
     return FrozenBundle(data, hashlib.sha256(data).hexdigest(), input_sha256(hashes), hashes)
 
@@ -109,14 +110,27 @@ def score_stored_campaign(
         # the offline scorer's cap and words: a mistyped count must not exhaust memory
         raise ValueError(f"replicates {replicates} {problem}")
     campaign = find_campaign(uow, campaign_code)
-    with tempfile.TemporaryDirectory(prefix="scoring-run-") as tmp:
-        folder = Path(tmp) / "bundle"
-        export_bundle(uow, campaign_code, folder)
-        bundle = load_bundle(folder)
-    params = bundle.params
-    if replicates is not None:
-        params = dataclasses.replace(params, replicates=replicates)
-    result = score_campaign(bundle.inputs, params, year=bundle.info.year, threads=threads)
+
+    def scored(bundle: StoredBundle | PendingBundle) -> tuple[MethodParams, CampaignResult]:
+        params = bundle.params
+        if replicates is not None:
+            params = dataclasses.replace(params, replicates=replicates)
+        return params, score_campaign(bundle.inputs, params, year=bundle.info.year, threads=threads)
+
+    # = load_bundle of the export, without the files; the files' bytes and hashes are made
+    # on a thread while the engine scores the arrays
+    pending = start_stored_bundle(uow, campaign_code)
+    failure: Exception | None = None
+    try:
+        params, result = scored(pending)
+    except Exception as exc:  # judged below: the arrays may be ones the reader replaces
+        failure = exc
+    bundle = pending.finish()
+    if bundle.inputs is not pending.inputs:
+        # the bytes held a value the rows could not vouch for: the reader's arrays decide
+        params, result = scored(bundle)
+    elif failure is not None:
+        raise failure
 
     session = uow.session
     run = ScoringRun(
@@ -439,20 +453,17 @@ def analyse_inputs(
     *,
     sensitivity_steps: Sequence[float] | None = DEFAULT_STEPS,
 ) -> BundleAnalysis:
-    """Export the campaign's current inputs as a bundle and analyse them with the scoring
-    package's pure functions: the funnel plot's σ (:func:`scoring.funnel.pooled_within_sd`
+    """Read the campaign's current inputs as its bundle's arrays and analyse them with the
+    scoring package's pure functions: the funnel plot's σ (:func:`scoring.funnel.pooled_within_sd`
     over the valid survey responses) and, unless ``sensitivity_steps`` is None, the
     lists' weight sensitivity (:func:`scoring.sensitivity.weight_sensitivity`)."""
     require(user, Permission.score)
     with uow:
         _campaign(uow, campaign_code)
-        with tempfile.TemporaryDirectory(prefix="scoring-analysis-") as tmp:
-            folder = Path(tmp) / "bundle"
-            export_bundle(uow, campaign_code, folder)
-            try:
-                bundle = load_bundle(folder)
-            except BundleError as exc:
-                raise Refused(f"cannot analyse campaign {campaign_code}: {exc}") from exc
+        try:
+            bundle = stored_bundle(uow, campaign_code)
+        except BundleError as exc:
+            raise Refused(f"cannot analyse campaign {campaign_code}: {exc}") from exc
     inputs = bundle.inputs
     responses = response_scores(inputs.survey_answers, inputs.response_unit.shape[0])
     valid = inputs.response_valid_status & responses.has_score
