@@ -1096,7 +1096,7 @@ def export_files(
         .join(unit, unit.c.id == cu.c.unit_id)
         .outerjoin(district, district.c.id == unit.c.district_id)
         .where(cu.c.campaign_id == cid)
-        .order_by(cu.c.position)
+        .order_by(cu.c.position, cu.c.id)
     ).all()
     units = _Codes([r[0] for r in found], [r[1] for r in found], "unit")
     district_name, kind, department, head_since = _columns(found, 10, start=6)
@@ -1119,7 +1119,7 @@ def export_files(
         select(sc.c.code, opt.c.code, opt.c.label_zh, opt.c.label_en, opt.c.score)
         .join(sc, sc.c.id == opt.c.scale_id)
         .where(sc.c.campaign_id == cid, sc.c.builtin.is_(False))
-        .order_by(opt.c.position)
+        .order_by(opt.c.position, opt.c.id)
     ).all()
     if found:
         cols = _columns(found, 5)
@@ -1139,7 +1139,7 @@ def export_files(
             cast(it.c.respondent_groups, Text),
         )
         .where(it.c.campaign_id == cid)
-        .order_by(it.c.position)
+        .order_by(it.c.position, it.c.id)  # positions count per instrument: ids break ties
     ).all()
     items = _Codes([r[0] for r in found], [r[2] for r in found], "item")
     if rows is not None:
@@ -1168,7 +1168,7 @@ def export_files(
             ind.c.target,
         )
         .where(ind.c.campaign_id == cid)
-        .order_by(ind.c.position)
+        .order_by(ind.c.position, ind.c.id)
     ).all()
     if found:
         ids, code, name, direction, weight, method, floor, target = _columns(found, 8)
