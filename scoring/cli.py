@@ -18,6 +18,7 @@ from scoring.engine import score_campaign
 from scoring.errors import BundleError
 from scoring.output import write_results
 from scoring.params import MAX_REPLICATES, METHOD_VERSION, YEAR_RANGE, replicates_problem
+from scoring.resample import preload_kernel
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -98,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --replicates {args.replicates} {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     started = time.perf_counter()
+    if args.command == "score" and (replicates is None or replicates > 0):
+        # The bootstrap will (most likely: campaign.toml may still say 0) draw: load numba
+        # while the bundle is read. Never with --replicates 0, which must not load numba.
+        preload_kernel()
     try:
         bundle = load_bundle(args.bundle)
     except BundleError as exc:

@@ -18,6 +18,7 @@ This module imports numba only when replicates are drawn (see
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,60 @@ from scoring.inputs import FloatArray, IntArray
 ROWS_PER_TILE = 1 << 13
 # Decimals of the weights and scores that order the rows of a cell (see make_cells).
 SORT_DECIMALS = 9
+
+
+_preloading: list[threading.Thread] = []
+
+
+def _warm_kernel() -> None:
+    try:
+        from scoring.resample_kernel import cell_order, draw_means, survey_unit_means
+
+        # One tiny call of each loads the compiled kernels from numba's cache (or
+        # compiles them) with the argument types of the real calls; the generator is a
+        # throwaway.
+        one = np.ones(2)
+        draw_means(
+            one,
+            one,
+            np.zeros(1, dtype=np.int64),
+            np.full(1, 2, dtype=np.int64),
+            np.array([0, 1], dtype=np.int64),
+            [np.random.PCG64(0)],
+            1,
+            1,
+        )
+        survey_unit_means(
+            np.ones((1, 1)),
+            one[:1],
+            np.zeros(1, dtype=np.int64),
+            one[:1],
+            np.zeros(1, dtype=np.int64),
+            0,
+            np.zeros((1, 1)),
+            1,
+        )
+        cell_order(np.zeros(1, dtype=np.int64), one[:1], one[:1], 1)
+    except Exception:  # the draws import the kernel again and report any failure there
+        pass
+
+
+def preload_kernel() -> None:
+    """Import numba and load the compiled draws on a background thread, once.
+
+    Only worth calling when replicates will be drawn: the offline scorer calls it as
+    soon as it knows that, so that numba's import and the kernel's loading (about half
+    a CPU-second, mostly waiting on the disk and the linker) overlap the reading of the
+    bundle instead of following it. No coordination is needed: importing
+    :mod:`scoring.resample_kernel` from the main thread waits on Python's import lock
+    while the background import runs, and the tiny warm-up draw holds the kernel's own
+    lock. What is drawn does not change (the warm-up uses a throwaway generator).
+    """
+    if _preloading:
+        return
+    thread = threading.Thread(target=_warm_kernel, name="numba-preload", daemon=True)
+    _preloading.append(thread)
+    thread.start()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +118,9 @@ class Cells:
         return int(self.starts.shape[0])
 
 
-def make_cells(key: IntArray, value: FloatArray, weight: FloatArray | None) -> tuple[Cells, IntArray]:
+def make_cells(
+    key: IntArray, value: FloatArray, weight: FloatArray | None, threads: int = 1
+) -> tuple[Cells, IntArray]:
     """Group rows by ``key`` (cells in ascending key order) and return the cells and
     their keys.
 
@@ -73,10 +130,32 @@ def make_cells(key: IntArray, value: FloatArray, weight: FloatArray | None) -> t
     order of their terms, and two rows whose weights differ only in those bits would
     otherwise swap places and change every draw of their cell. Rows equal once rounded
     keep their input order; they differ by less than 10⁻⁹, and so do the means.
+
+    The order is ``np.lexsort`` of those keys; for keys from 0 to a few times the number
+    of rows and values without NaN (every bootstrap) the compiled
+    :func:`scoring.resample_kernel.cell_order` computes the same permutation on
+    ``threads`` threads, several times faster.
     """
     rounded = np.round(value, SORT_DECIMALS)
-    sort_keys = (rounded, key) if weight is None else (rounded, np.round(weight, SORT_DECIMALS), key)
-    order = np.lexsort(sort_keys)
+    rounded_w = None if weight is None else np.round(weight, SORT_DECIMALS)
+    sort_keys = (rounded, key) if rounded_w is None else (rounded, rounded_w, key)
+    compiled = (
+        key.size > 0
+        and key.min() >= 0
+        and key.max() < 4 * key.size + (1 << 16)  # the counting sort's buckets stay small
+        and not np.isnan(rounded).any()
+        and (rounded_w is None or not np.isnan(rounded_w).any())
+    )
+    if compiled:
+        from scoring.resample_kernel import cell_order
+
+        order = (
+            cell_order(key, rounded, None, threads)
+            if rounded_w is None
+            else cell_order(key, rounded_w, rounded, threads)
+        )
+    else:
+        order = np.lexsort(sort_keys)
     key = key[order]
     if key.size == 0:
         z = np.zeros(0, dtype=np.int64)
@@ -124,3 +203,32 @@ def resampled_means(
 
     generators = [np.random.PCG64(s) for s in seeds]
     return draw_means(cells.value, cells.weight, cells.starts, cells.size, bounds, generators, reps, threads)
+
+
+def survey_unit_means(
+    means: FloatArray,
+    gamma: FloatArray,
+    unit_starts: IntArray,
+    gamma_sum: FloatArray,
+    units: IntArray,
+    lo: int,
+    out: FloatArray,
+    threads: int,
+) -> None:
+    """Each unit's survey score S in the replicates ``lo`` … ``lo + means.shape[1] − 1``,
+    written into ``out[lo + r, units[k]]`` (replicates × units): the γ-weighted mean of the
+    unit's cell means (``means``, cells × replicates, a unit's cells from
+    ``unit_starts[k]`` on), clipped to 0…100; bit for bit
+    ``np.clip(np.add.reduceat(means * γ, unit_starts, axis=0) / Σγ, 0, 100)``, in
+    parallel and without temporaries (:func:`scoring.resample_kernel.survey_unit_means`).
+    """
+    cells_per_unit = np.diff(np.r_[unit_starts, means.shape[0]])
+    if cells_per_unit.size and cells_per_unit.max() > 129:
+        # Beyond one block of numpy's pairwise sum (the kernel's copy of it stops there).
+        num = np.add.reduceat(means * gamma[:, None], unit_starts, axis=0)
+        num /= gamma_sum[:, None]
+        out[lo : lo + means.shape[1], units] = np.clip(num, 0.0, 100.0, out=num).T
+        return
+    from scoring.resample_kernel import survey_unit_means as kernel
+
+    kernel(means, gamma, unit_starts, gamma_sum, units, lo, out, threads)

@@ -26,7 +26,7 @@ import numpy as np
 
 from scoring.inputs import BoolArray, FloatArray, IntArray
 from scoring.ranking import RankingGroups, list_membership, rank_units
-from scoring.resample import make_cells, plan_tiles, resampled_means
+from scoring.resample import make_cells, plan_tiles, resampled_means, survey_unit_means
 
 # Cell means held at once (replicates of a block × cells), 32 MiB: the replicate axis is
 # cut into blocks so that memory does not grow with replicates × cells.
@@ -122,10 +122,12 @@ def bootstrap(
     group_at = np.argsort(group_order)
     use = survey_valid & (group_weight[survey_group] > 0)
     weighted = not np.all(survey_weight[use] == 1.0)
+    sort_threads = threads or min(MAX_THREADS, os.cpu_count() or 1)
     s_cells, s_keys = make_cells(
         unit_order[survey_unit[use]] * n_groups + group_order[survey_group[use]],
         survey_score[use],
         survey_weight[use] if weighted else None,
+        sort_threads,
     )
     s_cell_unit = unit_at[s_keys // n_groups]
     s_cell_gamma = group_weight[group_at[s_keys % n_groups]]
@@ -134,7 +136,9 @@ def bootstrap(
     s_units = s_cell_unit[s_unit_starts]
     gamma_sum = np.add.reduceat(s_cell_gamma, s_unit_starts) if s_units.size else np.zeros(0)
 
-    p_cells, p_keys = make_cells(unit_order[phone_unit[phone_complete]], phone_score[phone_complete], None)
+    p_cells, p_keys = make_cells(
+        unit_order[phone_unit[phone_complete]], phone_score[phone_complete], None, sort_threads
+    )
     p_units = unit_at[p_keys]
 
     s_tiles, p_tiles = plan_tiles(s_cells), plan_tiles(p_cells)
@@ -142,8 +146,11 @@ def bootstrap(
     block = max(1, min(replicates, BLOCK_MEANS // max(1, s_cells.n_cells + p_cells.n_cells)))
     n_blocks = -(-replicates // block)
     block_seeds = np.random.SeedSequence(seed).spawn(n_blocks)
-    survey_rep = np.full((replicates, n_units), np.nan)
-    phone_rep = np.full((replicates, n_units), np.nan)
+    # Left uninitialised: the draws write every column of a unit that has cells (and so
+    # first touch the pages, on the kernels' threads), the other columns are set to NaN
+    # after the loop; filling ~2 × 8·replicates·units bytes first was a serial pass.
+    survey_rep = np.empty((replicates, n_units))
+    phone_rep = np.empty((replicates, n_units))
     workers = threads or min(MAX_THREADS, os.cpu_count() or 1, max(1, n_tiles))
 
     for b in range(n_blocks):
@@ -152,19 +159,21 @@ def bootstrap(
         if s_units.size:
             # Cell-major (cells × replicates): a unit's cells are adjacent rows to add.
             means = resampled_means(s_cells, s_tiles, seeds[:n_s_tiles], hi - lo, workers)
-            means *= s_cell_gamma[:, None]
-            num = np.add.reduceat(means, s_unit_starts, axis=0)
+            survey_unit_means(means, s_cell_gamma, s_unit_starts, gamma_sum, s_units, lo, survey_rep, workers)
             del means
-            num /= gamma_sum[:, None]
-            survey_rep[lo:hi, s_units] = np.clip(num, 0.0, 100.0, out=num).T
         if p_units.size:
             means = resampled_means(p_cells, p_tiles, seeds[n_s_tiles:], hi - lo, workers)
             phone_rep[lo:hi, p_units] = means.T
-    # Units whose present groups all weigh 0 have an empty S in every replicate.
-    no_gamma = np.zeros(n_units, dtype=bool)
+    # Units without cells, and units whose present groups all weigh 0, have an empty S
+    # (or P) in every replicate.
+    no_gamma = np.ones(n_units, dtype=bool)
     if s_units.size:
+        no_gamma[s_units] = False
         no_gamma[s_units[gamma_sum == 0]] = True
     survey_rep[:, no_gamma] = np.nan
+    no_phone = np.ones(n_units, dtype=bool)
+    no_phone[p_units] = False
+    phone_rep[:, no_phone] = np.nan
 
     del s_cells, p_cells  # the rows' copies are not needed any more
 

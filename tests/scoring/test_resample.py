@@ -191,3 +191,65 @@ def test_an_empty_cell_set_has_one_bound_and_no_means() -> None:
     assert isinstance(cells, Cells) and cells.n_cells == 0 and keys.size == 0
     assert_array_equal(plan_tiles(cells), [0])
     assert resampled_means(cells, plan_tiles(cells), [], 5, 1).shape == (0, 5)
+
+
+# Few distinct values, so that ties in the key, the weight and the score are common.
+few_values = st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.5, 100.0]), min_size=0, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n_keys=st.integers(1, 12), threads=st.sampled_from([1, 2]))
+def test_the_compiled_cell_order_is_numpys_lexsort(data: st.DataObject, n_keys: int, threads: int) -> None:
+    from scoring.resample_kernel import cell_order
+
+    first = np.array(data.draw(few_values))
+    second = np.array(
+        data.draw(st.lists(st.sampled_from([0.0, 1.0, 3.0]), min_size=first.size, max_size=first.size))
+    )
+    key = np.array(
+        data.draw(st.lists(st.integers(0, n_keys - 1), min_size=first.size, max_size=first.size)),
+        dtype=np.int64,
+    )
+    if first.size == 0:
+        return
+    assert_array_equal(cell_order(key, first, second, threads), np.lexsort((second, first, key)))
+    assert_array_equal(cell_order(key, first, None, threads), np.lexsort((first, key)))
+
+
+def test_cells_with_keys_beyond_the_counting_sort_are_made_by_lexsort_alike() -> None:
+    rng = np.random.default_rng(3)
+    key = rng.integers(0, 5, 200) * 10**9  # too sparse for the counting sort's buckets
+    score = rng.integers(0, 5, 200) * 25.0
+    weight = rng.integers(1, 4, 200) * 0.5
+    cells, keys = make_cells(key, score, weight)
+    dense, dense_keys = make_cells(key // 10**9, score, weight)
+    assert_array_equal(keys // 10**9, dense_keys)
+    assert_array_equal(cells.value, dense.value)
+    assert_array_equal(cells.weight, dense.weight)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sizes=st.lists(st.one_of(st.integers(1, 30), st.sampled_from([129, 130, 200])), min_size=1, max_size=12),
+    reps=st.integers(1, 9),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_compiled_unit_means_are_numpys_reduceat_bit_for_bit(
+    sizes: list[int], reps: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    n_cells = sum(sizes)
+    means = rng.uniform(0, 100, (n_cells, reps))
+    gamma = rng.choice([0.0, 0.3, 1.0, 1.7], n_cells)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+    gamma_sum = np.add.reduceat(gamma, starts)
+    units = rng.permutation(len(sizes) + 3)[: len(sizes)].astype(np.int64)
+    expected = np.full((reps + 2, len(sizes) + 3), -1.0)
+    num = np.add.reduceat(means * gamma[:, None], starts, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        num /= gamma_sum[:, None]
+    expected[1 : 1 + reps, units] = np.clip(num, 0.0, 100.0).T
+    out = np.full_like(expected, -1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # units whose γ sum is 0, as numpy
+        resample.survey_unit_means(means, gamma, starts, gamma_sum, units, 1, out, 2)
+    assert_array_equal(out.view(np.int64), expected.view(np.int64))

@@ -93,3 +93,27 @@ def test_scoring_without_replicates_never_loads_numba() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300, check=True
     )
     assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(("replicates", "loaded"), [("0", ["False", "False"]), ("5", ["True", "True"])])
+def test_the_command_line_loads_numba_early_only_when_it_will_draw(
+    replicates: str, loaded: list[str]
+) -> None:
+    # The scorer starts numba's import on a thread as soon as it knows replicates will be
+    # drawn (overlapping the reading); with --replicates 0 it never loads numba at all.
+    script = (
+        "import sys\n"
+        "from scoring import cli, resample\n"
+        "def stop(path):\n"
+        "    for thread in resample._preloading:\n"
+        "        thread.join()\n"
+        "    print(bool(resample._preloading), 'numba' in sys.modules)\n"
+        "    raise SystemExit(0)\n"
+        "cli.load_bundle = stop\n"
+        f"cli.main(['score', 'nowhere', '--out', 'nowhere', '--replicates', '{replicates}'])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.split() == loaded
