@@ -546,11 +546,26 @@ class Chromium:
 
     def wait_for(self, expression: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
-        while not self.eval(
-            f"(() => {{ try {{ return !!({expression}); }} catch (e) {{ return false; }} }})()"
-        ):
+        while not self._holds(expression):
             assert time.monotonic() < deadline, f"timed out waiting for {expression}"
             time.sleep(0.3)
+
+    def _holds(self, expression: str) -> bool:
+        """Whether ``expression`` is true now; false while the page is being replaced (a
+        form's POST, a redirect): an evaluation sent during a navigation is answered with
+        "Inspected target navigated or closed", which only means "not yet"."""
+        call_id = next(self.ids)
+        guarded = f"(() => {{ try {{ return !!({expression}); }} catch (e) {{ return false; }} }})()"
+        params = {"expression": guarded, "returnByValue": True}
+        self.socket.send(json.dumps({"id": call_id, "method": "Runtime.evaluate", "params": params}))
+        while True:
+            message = json.loads(self.socket.recv(timeout=30))
+            if message.get("id") != call_id:
+                continue
+            if "error" in message:
+                assert "navigated or closed" in message["error"].get("message", ""), message
+                return False
+            return bool(message.get("result", {}).get("result", {}).get("value"))
 
     def submit_login(self, username: str, password: str) -> None:
         self.eval(
@@ -558,7 +573,6 @@ class Chromium:
             f"document.querySelector('{LOGIN_FORM} input[name=password]').value = {json.dumps(password)};"
             f"document.querySelector('{LOGIN_FORM} button').click();"
         )
-
 
 
 @pytest.mark.parametrize("content_length", [HUGE, None], ids=["announced", "chunked"])
