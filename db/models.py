@@ -69,12 +69,14 @@ class CampaignStatus(enum.StrEnum):
 
 class Role(enum.StrEnum):
     """Who may do what: organization-department admins, the contractor's supervisors and
-    callers, and a unit's liaison (联络员), who sees only the own unit."""
+    callers, a unit's liaison (联络员), who sees only the own unit, and inspectors (检查人员)
+    of inspection rounds."""
 
     admin = "admin"
     supervisor = "supervisor"
     caller = "caller"
     liaison = "liaison"
+    inspector = "inspector"  # records inspection visits (明察暗访) of the rounds assigned to them
 
 
 def _enum(e: type[enum.Enum], name: str) -> Enum:
@@ -790,3 +792,9 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# The seeds' registries (inspections, accountability cases, fault tolerance, heads) live in
+# their own module; importing it here puts their tables in ``Base.metadata`` wherever the
+# model is loaded (Alembic, ``create_all`` in tests).
+from db import models_registries as models_registries  # noqa: E402

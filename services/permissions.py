@@ -30,6 +30,8 @@ class Permission(enum.StrEnum):
     record_calls = "record_calls"  # only on the caller's own cases
     view_unit_detail = "view_unit_detail"  # a unit's individual responses; liaisons only their own
     file_appeal = "file_appeal"  # liaisons only, for their own unit
+    record_inspections = "record_inspections"  # inspectors, on the rounds assigned to them
+    manage_registries = "manage_registries"  # inspection rounds, accountability cases, fault tolerance, heads
 
 
 ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
@@ -42,11 +44,13 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
             Permission.decide_appeal,
             Permission.watch_fieldwork,
             Permission.view_unit_detail,
+            Permission.manage_registries,
         }
     ),
     Role.supervisor: frozenset({Permission.watch_fieldwork, Permission.assign_cases}),
     Role.caller: frozenset({Permission.record_calls}),
     Role.liaison: frozenset({Permission.view_unit_detail, Permission.file_appeal}),
+    Role.inspector: frozenset({Permission.record_inspections}),
 }
 
 # Roles whose permissions reach only their own unit (``CurrentUser.unit_id``).

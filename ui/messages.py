@@ -47,6 +47,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "role.supervisor": {"zh": "第三方督导", "en": "Contractor's supervisor"},
     "role.caller": {"zh": "第三方访问员", "en": "Contractor's caller"},
     "role.liaison": {"zh": "单位联络员", "en": "Unit liaison"},
+    "role.inspector": {"zh": "明察暗访检查员", "en": "Inspector"},
     "auth.signed_in_as": {"zh": "当前用户：{name}（{role}）", "en": "Signed in as {name} ({role})"},
     "auth.logout": {"zh": "退出登录", "en": "Sign out"},
     "auth.login_link": {"zh": "工作人员登录", "en": "Staff sign-in"},
