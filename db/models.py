@@ -553,6 +553,9 @@ class IndicatorValue(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     value: Mapped[float] = mapped_column(Float)
     source_system: Mapped[str] = mapped_column(String(100), default="")
+    # how a computed value came about, e.g. "computed from 3 visits between 2025-03-02 and
+    # 2025-03-28" (明察暗访); empty for an imported or typed value
+    provenance: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class OverdueCase(Base):
@@ -588,6 +591,9 @@ class Adjustment(Base):
     evidence_name: Mapped[str] = mapped_column(String(200), default="")
     evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # what produced an entry that a rule proposed, e.g. "accountability_case:DT-2025-001" or
+    # "inspections:2025": a rule's rerun finds and replaces its own entries; empty when typed
+    source: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 # ---------------------------------------------------------------- results and what follows

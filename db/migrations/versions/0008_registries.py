@@ -20,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("indicator_value", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("provenance", sa.Text(), server_default="", nullable=False))
+    with op.batch_alter_table("adjustment", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("source", sa.String(length=64), server_default="", nullable=False))
     op.create_table(
         "inspection_round",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -341,3 +345,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inspection_round_campaign_id"))
 
     op.drop_table("inspection_round")
+    with op.batch_alter_table("adjustment", schema=None) as batch_op:
+        batch_op.drop_column("source")
+    with op.batch_alter_table("indicator_value", schema=None) as batch_op:
+        batch_op.drop_column("provenance")
