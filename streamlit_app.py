@@ -60,7 +60,19 @@ unit = st.Page("app_pages/unit.py", title=t("nav.unit", lang), icon=":material/a
 bulletin = st.Page(
     "app_pages/bulletin.py", title=t("nav.bulletin", lang), icon=":material/campaign:", url_path="bulletin"
 )
-public = [home, survey, results, unit, bulletin]
+inspection_bulletin = st.Page(
+    "app_pages/inspection_bulletin.py",
+    title=t("nav.inspection_bulletin", lang),
+    icon=":material/visibility:",
+    url_path="inspection-bulletin",
+)
+typical_cases = st.Page(
+    "app_pages/typical_cases.py",
+    title=t("nav.typical_cases", lang),
+    icon=":material/report:",
+    url_path="typical-cases",
+)
+public = [home, survey, results, unit, bulletin, inspection_bulletin, typical_cases]
 if not has_token:
     public.append(home_alias)
 login_page = None
@@ -132,6 +144,29 @@ if allowed(user, Permission.score):
             title=t("nav.review", lang),
             icon=":material/fact_check:",
             url_path="review",
+        )
+    )
+# the seeds' registries: inspections (明察暗访), accountability cases (问责案件), fault tolerance
+if allowed(user, Permission.manage_registries):
+    for page_file, key, icon, path in (
+        ("inspections", "nav.inspections", ":material/travel_explore:", "inspections"),
+        ("inspection_results", "nav.inspection_results", ":material/fact_check:", "inspection-results"),
+        ("accountability", "nav.accountability", ":material/policy:", "accountability"),
+    ):
+        staff.append(st.Page(f"app_pages/{page_file}.py", title=t(key, lang), icon=icon, url_path=path))
+if allowed(user, Permission.record_inspections):
+    title = t("nav.visits", lang)
+    staff.append(
+        st.Page("app_pages/visits.py", title=title, icon=":material/assignment_add:", url_path="visits")
+    )
+# admins take the procedure's steps; a liaison applies for its own unit
+if allowed(user, Permission.manage_registries) or (
+    user is not None and allowed(user, Permission.file_appeal, user.unit_id)
+):
+    title = t("nav.fault_tolerance", lang)
+    staff.append(
+        st.Page(
+            "app_pages/fault_tolerance.py", title=title, icon=":material/shield:", url_path="fault-tolerance"
         )
     )
 if allowed(user, Permission.manage_users):

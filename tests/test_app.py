@@ -25,6 +25,8 @@ ADMIN = CurrentUser(id=1, username="admin1", role=Role.admin, display_name="王�
 CALLER = CurrentUser(
     id=2, username="caller1", role=Role.caller, display_name="李访问员"
 )  # the only role that calls
+INSPECTOR = CurrentUser(id=3, username="inspector1", role=Role.inspector, display_name="赵检查员")
+ONLY_FOR = {"app_pages/calls.py": CALLER, "app_pages/visits.py": INSPECTOR}  # pages of one role
 
 
 def make_app(repo_root: Path) -> AppTest:
@@ -63,12 +65,12 @@ def test_language_choice_survives_a_rerun(repo_root: Path) -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_page_runs_in_both_languages(repo_root: Path, page: str, lang: str, app_database: str) -> None:
     """Every page on an empty database, as an administrator (who sees every staff page but
-    the caller's); the caller's workstation as a caller; the login page, listed only when
-    nobody is signed in, signed out."""
+    the caller's and the inspector's); the caller's workstation as a caller, the inspector's
+    visit page as an inspector; the login page, listed only when nobody is signed in, signed out."""
     at = make_app(repo_root)
     at.session_state["lang"] = lang
     if page != "app_pages/login.py":
-        at.session_state[SEEDED_USER_KEY] = CALLER if page == "app_pages/calls.py" else ADMIN
+        at.session_state[SEEDED_USER_KEY] = ONLY_FOR.get(page, ADMIN)
     at.run()
 
     at.switch_page(page).run()

@@ -2334,6 +2334,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "login.throttled.back": {"zh": "返回登录页", "en": "Back to sign-in"},
     "nav.accounts": {"zh": "账号管理", "en": "Accounts"},
     "nav.units": {"zh": "评议对象名录", "en": "Unit register"},
+    "nav.inspections": {"zh": "明察暗访", "en": "Inspections"},
+    "nav.visits": {"zh": "检查记录", "en": "Inspection visits"},
+    "nav.inspection_results": {"zh": "三率与通报", "en": "Inspection rates and bulletin"},
+    "nav.inspection_bulletin": {"zh": "明察暗访通报", "en": "Inspection bulletin"},
+    "nav.accountability": {"zh": "问责案件", "en": "Accountability cases"},
+    "nav.typical_cases": {"zh": "典型问题通报", "en": "Typical cases"},
+    "nav.fault_tolerance": {"zh": "容错免责", "en": "Fault tolerance"},
     "nav.campaigns": {"zh": "评议活动", "en": "Campaigns"},
     "nav.questionnaire": {"zh": "问卷设计", "en": "Questionnaire"},
     "accounts.title": {"zh": "登录锁定", "en": "Sign-in locks"},
@@ -2638,6 +2645,11 @@ _SECTIONS: Final[tuple[str, ...]] = (
     "ui.messages_history",  # derived history and heads who changed (ui/history.py)
     "ui.messages_pages",  # paging of long staff lists (app_pages/review.py)
     "ui.messages_answer",  # the light HTML answering path (ui/survey_routes.py)
+    "ui.messages_inspections",  # inspection rounds and visits (app_pages/inspections.py, visits.py)
+    "ui.messages_inspection_results",  # three rates, feeds, bulletin (inspection_results, _bulletin)
+    "ui.messages_accountability",  # accountability cases (app_pages/accountability.py, typical_cases.py)
+    "ui.messages_fault_tolerance",  # the fault-tolerance procedure (app_pages/fault_tolerance.py)
+    "ui.messages_heads",  # what happens to heads (app_pages/rectification.py, services/heads.py)
 )
 
 

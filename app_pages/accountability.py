@@ -1,0 +1,10 @@
+"""Placeholder: accountability cases (being built)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.messages import t
+from ui.page import current_lang
+
+st.title(t("nav.accountability", current_lang()))

@@ -1,0 +1,10 @@
+"""Placeholder: three rates (being built)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.messages import t
+from ui.page import current_lang
+
+st.title(t("nav.inspection_results", current_lang()))
