@@ -289,6 +289,7 @@ STORED_WIDTHS: dict[str, dict[str, Any]] = {
     },
     "phone_cases.csv": {"case_id": PhoneCase.__table__.c.code, "caller_id": Caller.__table__.c.code},
     "indicators.csv": {"indicator_id": Indicator.__table__.c.code, "name": Indicator.__table__.c.name},
+    "adjustments.csv": {"source": Adjustment.__table__.c.source},
     "history.csv": {
         "source_campaign": HistoryEntry.__table__.c.source_campaign_code,
         "source_unit": HistoryEntry.__table__.c.source_unit_code,
@@ -868,6 +869,7 @@ def _import_indicators(
             "indicator_id": ids[_index(values.col("indicator_id"), t.col("indicator_id"), "indicator_id")],
             "unit_id": unit_ids[_index(values.col("unit_id"), unit_codes, "indicator_values.csv unit_id")],
             "value": _floats(values, "value"),
+            "provenance": _texts(values, "provenance"),
         },
         values.n_rows,
     )
@@ -885,6 +887,7 @@ def _import_adjustments(
             "points": _floats(t, "points"),
             "reason": _texts(t, "reason"),
             "position": np.arange(t.n_rows, dtype=np.int64),
+            "source": _texts(t, "source"),
         },
         t.n_rows,
     )
@@ -929,6 +932,9 @@ OPTIONAL_COLUMNS = {
     "units.csv": ("district", "kind", "department", "head_since"),
     "items.csv": ITEM_SET_COLUMNS,
     "history.csv": ("source_campaign", "source_unit", "via"),
+    # how a computed indicator value came about (明察暗访), which rule proposed an adjustment
+    "indicator_values.csv": ("provenance",),
+    "adjustments.csv": ("source",),
 }
 
 
@@ -1186,26 +1192,33 @@ def export_files(
             ],
         )
         found = conn.execute(
-            select(val.c.unit_id, val.c.indicator_id, val.c.value)
+            select(val.c.unit_id, val.c.indicator_id, val.c.value, val.c.provenance)
             .where(val.c.indicator_id.in_(select(ind.c.id).where(ind.c.campaign_id == cid)))
             .order_by(val.c.id)
         ).all()
         if found:
-            u, i, v = _columns(found, 3)
-            write(
+            u, i, v, provenance = _columns(found, 4)
+            columns, header = _with_optional(
                 "indicator_values.csv",
                 [[units.code[x] for x in u], [indicator_code[x] for x in i], [_num(x) for x in v]],
+                [[p or "" for p in provenance]],
             )
+            write("indicator_values.csv", columns, header)
 
     adj = Adjustment.__table__
     found = conn.execute(
-        select(adj.c.unit_id, adj.c.kind, adj.c.points, adj.c.reason)
+        select(adj.c.unit_id, adj.c.kind, adj.c.points, adj.c.reason, adj.c.source)
         .where(adj.c.campaign_id == cid)
         .order_by(adj.c.position, adj.c.id)
     ).all()
     if found:
-        u, kind, points, reason = _columns(found, 4)
-        write("adjustments.csv", [[units.code[x] for x in u], kind, [_num(x) for x in points], reason])
+        u, kind, points, reason, source = _columns(found, 5)
+        columns, header = _with_optional(
+            "adjustments.csv",
+            [[units.code[x] for x in u], kind, [_num(x) for x in points], reason],
+            [[x or "" for x in source]],
+        )
+        write("adjustments.csv", columns, header)
 
     hist = HistoryEntry.__table__
     found = conn.execute(

@@ -100,7 +100,8 @@ TEXT_COLUMNS = {
     "survey_responses.csv": ("response_id", "group", "channel", "submitted_at"),
     "phone_cases.csv": ("case_id", "caller_id"),
     "indicators.csv": ("indicator_id", "name"),
-    "adjustments.csv": ("reason",),
+    "indicator_values.csv": ("provenance",),
+    "adjustments.csv": ("reason", "source"),
     "history.csv": ("source_campaign", "source_unit", "via"),
 }
 # Columns that define an id: a value with spaces around it is refused (" U1" prints
