@@ -122,6 +122,11 @@ HTTP_MAX_BODY_BYTES = Setting(
     "largest request body, in bytes, that the plain HTTP routes (telephony webhooks, signing in) "
     "accept; a larger one gets 413 before it is read",
 )
+FAULT_TOLERANCE_BODY = Setting(
+    "APPRAISAL_FAULT_TOLERANCE_BODY",
+    "市纪委监委",
+    "the body that decides fault-tolerance applications (容错免责), named on every decision",
+)
 SETTINGS = (
     DATA_DIR,
     DATABASE_URL,
@@ -142,6 +147,7 @@ SETTINGS = (
     TWILIO_FROM_NUMBER,
     WEBHOOK_BASE_URL,
     HTTP_MAX_BODY_BYTES,
+    FAULT_TOLERANCE_BODY,
 )
 
 

@@ -1,7 +1,8 @@
 """Big-data indicators (大数据指标), for administrators: define a campaign's indicators,
 import their values from CSV or XLSX exports of other systems, correct values after the
-freeze date with a reason, and keep overdue approvals (超时办结) case by case with their
-fault-tolerance exemptions (容错免责), from which the overtime indicator is counted.
+freeze date with a reason, and keep overdue approvals (超时办结) case by case, from which
+the overtime indicator is counted; exemptions (容错免责) are granted on the
+fault-tolerance page (app_pages/fault_tolerance.py) and shown here.
 
 Only services are called (services/indicators.py); they check permissions, freeze
 dates and campaign status, and write the audit trail.
@@ -15,13 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from db.uow import UnitOfWork
-from services import indicators
+from services import indicators, inspection_rates
 from services.defects import LabelRefused
 from services.errors import ServiceError
-from services.indicators import EXEMPTION_GROUNDS, ImportRejected, IndicatorSpec
+from services.indicators import ImportRejected, IndicatorSpec
 from services.permissions import Permission
 from ui.auth import require_page_permission
 from ui.defects import refusal_text, show_defects
+from ui.inspection_bulletin import provenance_label
 from ui.messages import t
 from ui.page import current_lang
 from ui.timefmt import beijing_time, beijing_today
@@ -29,7 +31,6 @@ from ui.widgets import choose_campaign, show_flash
 
 FLASH_KEY = "indicators.flash"
 GEN_KEY = "indicators.gen"  # bumped after a change: fresh forms and uploaders
-OTHER_GROUND = "other"
 
 
 def uow() -> UnitOfWork:
@@ -220,9 +221,11 @@ with tab_values:
             st.caption(t("indicators.values.freeze_on", lang, date=str(info.spec.freeze_date)))
         try:
             rows = indicators.indicator_values(uow(), user, code, chosen)
+            # how a computed value came about (明察暗访: services/inspection_rates.py)
+            provenance = inspection_rates.value_provenance(uow(), user, code, chosen)
         except ServiceError as exc:
             show_error(exc, lang)
-            rows = []
+            rows, provenance = [], {}
         st.dataframe(
             pd.DataFrame(
                 {
@@ -230,6 +233,7 @@ with tab_values:
                     "unit_name": [r.unit_name for r in rows],
                     "value": pd.array([r.value for r in rows], dtype="Float64"),
                     "source": [r.source_system for r in rows],
+                    "provenance": [provenance_label(provenance.get(r.unit_code, ""), lang) for r in rows],
                 }
             ),
             hide_index=True,
@@ -239,6 +243,9 @@ with tab_values:
                 "unit_name": st.column_config.TextColumn(t("indicators.col.unit_name", lang), width="medium"),
                 "value": st.column_config.NumberColumn(t("indicators.col.value", lang)),
                 "source": st.column_config.TextColumn(t("indicators.col.source", lang)),
+                "provenance": st.column_config.TextColumn(
+                    t("inspection_results.col.provenance", lang), width="large"
+                ),
             },
         )
 
@@ -381,45 +388,13 @@ with tab_cases:
                     )
                 )
 
-    open_cases = {c.case_number: c for c in cases if not c.exempt}
-    if open_cases:
-        st.markdown(f"**{t('indicators.exempt.header', lang)}**")
-        st.caption(t("indicators.exempt.help", lang))
-        case_number: str | None = st.selectbox(
-            t("indicators.col.case", lang),
-            list(open_cases),
-            format_func=lambda n: t(
-                "indicators.exempt.option",
-                lang,
-                case=n,
-                unit=open_cases[n].unit_name,
-                hours=f"{open_cases[n].hours_late:.1f}",
-            ),
-            key=f"indicators.exempt.case.{gen}",
-        )
-        grounds: list[str] = [*EXEMPTION_GROUNDS, OTHER_GROUND]
-        ground: str = st.radio(
-            t("indicators.exempt.ground", lang),
-            grounds,
-            format_func=lambda g: t("indicators.exempt.other", lang) if g == OTHER_GROUND else g,
-            key=f"indicators.exempt.ground.{gen}",
-        )
-        own_reason = st.text_input(t("indicators.exempt.reason", lang), key=f"indicators.exempt.reason.{gen}")
-        if st.button(
-            t("indicators.exempt.run", lang), key="indicators.exempt.run", icon=":material/verified:"
-        ):
-            reason = own_reason if ground == OTHER_GROUND else ground
-            if case_number is None:
-                st.warning(t("indicators.edit.no_unit", lang))
-            elif not reason.strip():
-                st.warning(t("indicators.exempt.reason_required", lang))
-            else:
-                try:
-                    indicators.exempt_case(uow(), user, code, case_number, reason)
-                except ServiceError as exc:
-                    show_error(exc, lang)
-                else:
-                    done(t("indicators.exempt.done", lang, case=case_number))
+    # Exemptions (容错免责) follow their procedure on the fault-tolerance page; the table above
+    # shows which cases are exempt and by which decision.
+    st.markdown(f"**{t('indicators.exempt.header', lang)}**")
+    st.caption(t("ft.indicators.help", lang))
+    st.page_link(
+        "app_pages/fault_tolerance.py", label=t("ft.indicators.link", lang), icon=":material/shield:"
+    )
 
     lower = [i.spec.code for i in defined if i.spec.direction == "lower"]
     st.markdown(f"**{t('indicators.compute.header', lang)}**")

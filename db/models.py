@@ -560,8 +560,8 @@ class IndicatorValue(Base):
 
 class OverdueCase(Base):
     """An online approval finished after its promised time (超时办结), imported case by case;
-    an admin may exempt it (容错免责) with a reason. The overtime indicator counts the cases
-    not exempted."""
+    it becomes exempt (容错免责) only when a fault-tolerance application for it is granted
+    (services/fault_tolerance.py). The overtime indicator counts the cases not exempted."""
 
     __tablename__ = "overdue_case"
     __table_args__ = (UniqueConstraint("campaign_id", "case_number"),)
@@ -686,7 +686,8 @@ class CardCase(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     color: Mapped[str] = mapped_column(String(8))  # red | yellow
     reason: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="issued")  # issued|plan|check|lifted|escalated
+    # issued|plan|check|lifted|escalated|closed (an escalated card closes once its head action is recorded)
+    status: Mapped[str] = mapped_column(String(16), default="issued")
     plan: Mapped[str] = mapped_column(Text, default="")
     check_note: Mapped[str] = mapped_column(Text, default="")
     head_removal_recommended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

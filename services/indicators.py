@@ -12,9 +12,10 @@
   ``unit_id`` (or ``unit_name``), ``indicator_id`` (or ``indicator``) and ``value``.
   A file is taken whole or not at all; every defect names the file, line and column.
 * Overdue online approvals (超时办结) are imported case by case into
-  :class:`db.models.OverdueCase`; an admin may exempt single cases (容错免责) with a
-  reason; :func:`compute_overtime_indicator` counts each unit's cases not exempted and
-  writes them as the values of an indicator such as ``overtime`` (lower is better).
+  :class:`db.models.OverdueCase`; a case is exempted only by a granted fault-tolerance
+  application (容错免责, :mod:`services.fault_tolerance`);
+  :func:`compute_overtime_indicator` counts each unit's cases not exempted and writes
+  them as the values of an indicator such as ``overtime`` (lower is better).
 
 Every change is audited. Permission: :attr:`Permission.configure_campaign` (admins);
 nothing changes once the campaign is published (:func:`assert_inputs_editable`).
@@ -26,7 +27,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -52,7 +53,8 @@ METHODS: Final = ("minmax", "target")
 CODE_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 MAX_TEXT: Final = 200
-# The common ground for a fault-tolerance exemption (容错免责), offered by the page.
+# The common ground for a fault-tolerance exemption (容错免责) of an overdue case (Jixi:
+# 40 of 59), valid only under 24 hours late (services.fault_tolerance checks it).
 GROUND_UNDER_24H: Final = "客观原因且超时不足24小时"
 EXEMPTION_GROUNDS: Final = (GROUND_UNDER_24H,)
 OVERDUE_SOURCE: Final = "overdue_cases"
@@ -557,10 +559,15 @@ def _apply(
     reason: str,
     report: ImportReport,
     clock: Clock,
+    provenance: Mapping[int, str] | None = None,
 ) -> None:
     """Write ``changes`` (unit id → value, None = remove) for one indicator.
 
-    A change to a frozen indicator needs ``reason`` and becomes its own audit entry."""
+    A change to a frozen indicator needs ``reason`` and becomes its own audit entry.
+    ``provenance`` (unit id → how the value was computed, e.g. "computed from 3 visits
+    between 2025-03-02 and 2025-03-28") is stored with each written value; a value written
+    without it (imported, typed) loses the provenance of the computed value it replaces.
+    An unchanged value takes a new provenance given for it (the same figure, recomputed)."""
     frozen = is_frozen(indicator.freeze_date, clock)
     stored = {
         v.unit_id: v
@@ -577,6 +584,8 @@ def _apply(
             old is not None and value is not None and abs(old - value) <= EQUAL_WITHIN
         ):
             report.unchanged += 1
+            if row is not None and provenance is not None and unit_id in provenance:
+                row.provenance = provenance[unit_id]
             continue
         if frozen and not reason:
             raise Refused(
@@ -586,7 +595,11 @@ def _apply(
         if row is None:
             uow.session.add(
                 IndicatorValue(
-                    indicator_id=indicator.id, unit_id=unit_id, value=value, source_system=source_system
+                    indicator_id=indicator.id,
+                    unit_id=unit_id,
+                    value=value,
+                    source_system=source_system,
+                    provenance=(provenance or {}).get(unit_id, ""),
                 )
             )
             report.added += 1
@@ -595,6 +608,7 @@ def _apply(
             report.changed += 1
         else:
             row.value, row.source_system = value, source_system or row.source_system
+            row.provenance = (provenance or {}).get(unit_id, "")
             report.changed += 1
         if frozen:
             report.corrections += 1
@@ -1099,97 +1113,6 @@ def overdue_cases(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str)
             )
             for case, code, name in rows
         ]
-
-
-def _case(uow: UnitOfWork, campaign: Campaign, case_number: str) -> OverdueCase:
-    case = uow.session.execute(
-        select(OverdueCase).where(
-            OverdueCase.campaign_id == campaign.id, OverdueCase.case_number == case_number
-        )
-    ).scalar()
-    if case is None:
-        raise NotFound(f"campaign {campaign.code} has no overdue case {case_number!r}")
-    return case
-
-
-def _exemption(case: OverdueCase) -> dict[str, Any]:
-    return {
-        "exempt": bool(case.exempt),
-        "exempt_reason": case.exempt_reason or "",
-        "exempted_by": case.exempted_by,
-        "exempted_at": case.exempted_at,
-    }
-
-
-def exempt_case(
-    uow: UnitOfWork,
-    user: CurrentUser | None,
-    campaign_code: str,
-    case_number: str,
-    reason: str,
-    *,
-    clock: Clock = utcnow,
-) -> None:
-    """Grant a fault-tolerance exemption (容错免责) to one case, with a reason (audited).
-
-    The common ground :data:`GROUND_UNDER_24H` holds only for a case less than 24 hours
-    late; a case later than that needs a reason of its own."""
-    actor = require(user, Permission.configure_campaign)
-    reason = reason.strip()
-    if not reason:
-        raise Refused("give a reason for the exemption (容错免责): it is kept with the case")
-    with uow:
-        uow.actor = actor.username
-        campaign = load_campaign(uow, campaign_code, for_update=True)
-        assert_inputs_editable(campaign)
-        case = _case(uow, campaign, case_number)
-        if case.exempt:
-            raise Refused(f"case {case_number} is already exempt ({case.exempt_reason})")
-        if reason == GROUND_UNDER_24H and _hours_late(case) >= 24:
-            raise Refused(
-                f"case {case_number} was {_hours_late(case):.1f} hours late: the ground "
-                f"“{GROUND_UNDER_24H}” needs less than 24 hours; give the actual reason"
-            )
-        before = _exemption(case)
-        case.exempt, case.exempt_reason = True, reason
-        case.exempted_by, case.exempted_at = actor.username, as_utc(clock())
-        audit.record(
-            uow,
-            "overdue_case.exempt",
-            "overdue_case",
-            f"{campaign.code}/{case_number}",
-            before,
-            _exemption(case),
-        )
-        uow.commit()
-
-
-def revoke_exemption(
-    uow: UnitOfWork, user: CurrentUser | None, campaign_code: str, case_number: str, reason: str
-) -> None:
-    """Withdraw an exemption granted by mistake, with a reason (audited): the case counts again."""
-    actor = require(user, Permission.configure_campaign)
-    reason = reason.strip()
-    if not reason:
-        raise Refused("give a reason for withdrawing the exemption")
-    with uow:
-        uow.actor = actor.username
-        campaign = load_campaign(uow, campaign_code, for_update=True)
-        assert_inputs_editable(campaign)
-        case = _case(uow, campaign, case_number)
-        if not case.exempt:
-            raise Refused(f"case {case_number} is not exempt")
-        before = _exemption(case)
-        case.exempt, case.exempt_reason, case.exempted_by, case.exempted_at = False, "", None, None
-        audit.record(
-            uow,
-            "overdue_case.revoke_exemption",
-            "overdue_case",
-            f"{campaign.code}/{case_number}",
-            before,
-            {**_exemption(case), "reason": reason},
-        )
-        uow.commit()
 
 
 def compute_overtime_indicator(

@@ -1209,12 +1209,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "indicators.edit.unchanged": {"zh": "数值未变。", "en": "The value is unchanged."},
     "indicators.cases.intro": {
         "zh": (
-            "网上审批超时办结件逐件登记；对符合条件的办件可予容错免责（须写明理由）。超时办结指标按单位统计未"
-            "免责的办件数，越少越好。"
+            "网上审批超时办结件逐件登记；容错免责须经申请、受理、核实、决定的程序（见“容错免责”页面），"
+            "决定免责的办件不计入。超时办结指标按单位统计未免责的办件数，越少越好。"
         ),
         "en": (
-            "Overdue online approvals are kept case by case; a case may be exempted (fault tolerance) with a "
-            "reason. The overtime indicator counts each unit's cases not exempted; fewer is better."
+            "Overdue online approvals are kept case by case; a case is exempted (fault tolerance) only by "
+            "the procedure of application, acceptance, verification and decision (the Fault tolerance "
+            "page). The overtime indicator counts each unit's cases not exempted; fewer is better."
         ),
     },
     "indicators.cases.total": {"zh": "超时办件", "en": "Overdue cases"},
@@ -1238,30 +1239,6 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "{added} overdue cases imported; {unchanged} were already there.",
     },
     "indicators.exempt.header": {"zh": "容错免责", "en": "Fault-tolerance exemption"},
-    "indicators.exempt.help": {
-        "zh": (
-            "每次免责只针对一件办件，理由记入办件和操作日志。“客观原因且超时不足24小时”仅适用于超时不足24小时"
-            "的办件。"
-        ),
-        "en": (
-            "An exemption covers one case; its reason is kept with the case and in the audit trail. The "
-            "common ground (objective causes and less than 24 hours late) applies only to cases under 24 "
-            "hours late."
-        ),
-    },
-    "indicators.exempt.option": {
-        "zh": "{case} · {unit} · 超时 {hours} 小时",
-        "en": "{case} · {unit} · {hours} hours late",
-    },
-    "indicators.exempt.ground": {"zh": "免责理由", "en": "Ground"},
-    "indicators.exempt.other": {"zh": "其他理由（请填写）", "en": "Another reason (write it below)"},
-    "indicators.exempt.reason": {"zh": "其他理由", "en": "Other reason"},
-    "indicators.exempt.reason_required": {
-        "zh": "请写明免责理由。",
-        "en": "Write the reason for the exemption.",
-    },
-    "indicators.exempt.run": {"zh": "给予免责", "en": "Grant exemption"},
-    "indicators.exempt.done": {"zh": "办件 {case} 已免责。", "en": "Case {case} is exempt."},
     "indicators.compute.header": {"zh": "计算超时办结指标", "en": "Compute the overtime indicator"},
     "indicators.compute.no_indicator": {
         "zh": "请先定义一个“越低越好”的指标（如 overtime）。",

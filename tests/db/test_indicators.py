@@ -17,19 +17,16 @@ from db.models import AuditEntry, CampaignStatus, IndicatorValue, OverdueCase, R
 from services.defects import LabelRefused
 from services.errors import InputsFrozen, NotFound, Refused
 from services.indicators import (
-    GROUND_UNDER_24H,
     ImportRejected,
     IndicatorSpec,
     compute_overtime_indicator,
     correct_indicator_value,
     delete_indicator,
-    exempt_case,
     import_indicator_values,
     import_overdue_cases,
     indicator_values,
     list_indicators,
     overdue_cases,
-    revoke_exemption,
     save_indicator,
     set_indicator_value,
 )
@@ -337,42 +334,31 @@ def test_bad_overdue_rows_are_all_reported(make_uow: MakeUow, admin: CurrentUser
     assert overdue_cases(make_uow(), admin, "c1") == []
 
 
-def test_exemptions_need_a_reason_and_the_24_hour_ground_holds_only_under_24_hours(
-    make_uow: MakeUow, admin: CurrentUser
-) -> None:
+def exempt(make_uow: MakeUow, case_number: str, document: str = "纪容决〔2026〕1号") -> None:
+    """What a granted fault-tolerance application does to the case (services.fault_tolerance,
+    tested in tests/db/test_fault_tolerance.py)."""
+    with make_uow() as uow:
+        case = uow.session.execute(
+            select(OverdueCase).where(OverdueCase.case_number == case_number)
+        ).scalar_one()
+        case.exempt, case.exempt_reason = True, f"容错免责 {document}"
+        case.exempted_by, case.exempted_at = "admin2", BEFORE_FREEZE.now
+        uow.commit()
+
+
+def test_the_case_list_shows_which_decision_exempted_a_case(make_uow: MakeUow, admin: CurrentUser) -> None:
     import_overdue_cases(make_uow(), admin, "c1", "overdue.csv", CASES.encode())
-    with pytest.raises(Refused, match="reason"):
-        exempt_case(make_uow(), admin, "c1", "SP-001", "  ")
-    with pytest.raises(Refused, match="24 hours"):
-        exempt_case(make_uow(), admin, "c1", "SP-002", GROUND_UNDER_24H)  # 89 hours late
-    exempt_case(make_uow(), admin, "c1", "SP-001", GROUND_UNDER_24H, clock=BEFORE_FREEZE)
-    exempt_case(make_uow(), admin, "c1", "SP-002", "系统故障，省平台出具证明")
-    with pytest.raises(Refused, match="already exempt"):
-        exempt_case(make_uow(), admin, "c1", "SP-001", GROUND_UNDER_24H)
-    with pytest.raises(NotFound):
-        exempt_case(make_uow(), admin, "c1", "SP-404", GROUND_UNDER_24H)
-
+    exempt(make_uow, "SP-001")
     rows = {r.case_number: r for r in overdue_cases(make_uow(), admin, "c1")}
-    assert (rows["SP-001"].exempt, rows["SP-001"].exempted_by) == (True, "admin1")
-    assert rows["SP-001"].exempted_at == BEFORE_FREEZE.now
-    entries = audits(make_uow, "overdue_case.exempt")
-    assert [(e.entity_id, e.before["exempt"], e.after["exempt_reason"]) for e in entries] == [
-        ("c1/SP-001", False, GROUND_UNDER_24H),
-        ("c1/SP-002", False, "系统故障，省平台出具证明"),
-    ]
-
-    with pytest.raises(Refused, match="reason"):
-        revoke_exemption(make_uow(), admin, "c1", "SP-002", "")
-    revoke_exemption(make_uow(), admin, "c1", "SP-002", "证明材料不实")
-    assert not {r.case_number: r for r in overdue_cases(make_uow(), admin, "c1")}["SP-002"].exempt
-    (entry,) = audits(make_uow, "overdue_case.revoke_exemption")
-    assert entry.after["reason"] == "证明材料不实"
+    assert (rows["SP-001"].exempt, rows["SP-001"].exempt_reason) == (True, "容错免责 纪容决〔2026〕1号")
+    assert (rows["SP-001"].exempted_by, rows["SP-001"].exempted_at) == ("admin2", BEFORE_FREEZE.now)
+    assert not rows["SP-002"].exempt and rows["SP-002"].exempt_reason == ""
 
 
 def test_the_overtime_indicator_counts_the_cases_not_exempted(make_uow: MakeUow, admin: CurrentUser) -> None:
     define(make_uow, admin, "overtime", name="超时办结", direction="lower", freeze_date=FREEZE)
     import_overdue_cases(make_uow(), admin, "c1", "overdue.csv", CASES.encode())
-    exempt_case(make_uow(), admin, "c1", "SP-003", GROUND_UNDER_24H)
+    exempt(make_uow, "SP-003")
 
     report = compute_overtime_indicator(make_uow(), admin, "c1", clock=BEFORE_FREEZE)
     assert (report.added, report.changed) == (3, 0)
@@ -384,7 +370,7 @@ def test_the_overtime_indicator_counts_the_cases_not_exempted(make_uow: MakeUow,
     assert sources == {"overdue_cases"}
 
     # after the freeze date an exemption that changes a count is a correction
-    exempt_case(make_uow(), admin, "c1", "SP-001", GROUND_UNDER_24H)
+    exempt(make_uow, "SP-001")
     with pytest.raises(Refused, match="correction reason"):
         compute_overtime_indicator(make_uow(), admin, "c1", clock=AFTER_FREEZE)
     compute_overtime_indicator(make_uow(), admin, "c1", reason="复核后容错免责", clock=AFTER_FREEZE)
@@ -410,6 +396,4 @@ def test_nothing_changes_once_published(make_uow: MakeUow, admin: CurrentUser) -
             make_uow(), admin, "c1", "v.csv", b"unit_id,indicator_id,value\nu1,closure,1\n"
         )
     with pytest.raises(InputsFrozen):
-        exempt_case(make_uow(), admin, "c1", "SP-001", GROUND_UNDER_24H)
-    with make_uow() as uow:
-        assert not any(uow.session.execute(select(OverdueCase.exempt)).scalars())
+        compute_overtime_indicator(make_uow(), admin, "c1")

@@ -9,18 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from db.models import CampaignStatus, Role
+from db.models import CampaignStatus, OverdueCase, Role
 from services.indicators import (
-    GROUND_UNDER_24H,
     ImportRejected,
     IndicatorSpec,
     import_indicator_values,
     import_overdue_cases,
     indicator_values,
     list_indicators,
-    overdue_cases,
     save_indicator,
 )
 from services.permissions import CurrentUser
@@ -136,43 +135,32 @@ def test_a_bad_indicator_file_is_shown_in_the_persons_language_with_file_line_an
     assert 'values.csv, line 2, column unit_id: unit "u9" is not appraised' in str(refused.value)
 
 
-def test_exempting_a_case_and_computing_the_overtime_indicator(
-    repo_root: Path, make_uow: MakeUow, admin: CurrentUser
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_exemptions_link_to_their_procedure_and_the_table_shows_the_decision(
+    repo_root: Path, make_uow: MakeUow, admin: CurrentUser, lang: str
 ) -> None:
     save_indicator(make_uow(), admin, "c1", IndicatorSpec("overtime", "超时办结", direction="lower"))
     import_overdue_cases(make_uow(), admin, "c1", "cases.csv", CASES.encode())
-    at = open_page(repo_root, admin)
-    assert [m.value for m in at.metric if m.label == t("indicators.cases.total", "zh")] == ["2"]
-
-    at.selectbox(key="indicators.exempt.case.0").set_value("SP-001")
-    assert at.radio(key="indicators.exempt.ground.0").value == GROUND_UNDER_24H
-    at.button(key="indicators.exempt.run").click().run()
-    assert not at.exception and not at.error
-    assert [s.value for s in at.success] == [t("indicators.exempt.done", "zh", case="SP-001")]
-    cases = {c.case_number: c for c in overdue_cases(make_uow(), admin, "c1")}
-    assert cases["SP-001"].exempt and cases["SP-001"].exempt_reason == GROUND_UNDER_24H
+    with make_uow() as uow:  # what a granted application does (tests/db/test_fault_tolerance.py)
+        case = uow.session.execute(
+            select(OverdueCase).where(OverdueCase.case_number == "SP-001")
+        ).scalar_one()
+        case.exempt, case.exempt_reason, case.exempted_by = True, "容错免责 纪容决〔2026〕3号", "admin2"
+        uow.commit()
+    at = open_page(repo_root, admin, lang)
+    # no one-click exemption any more: a short text and a link to the procedure's page
+    assert t("ft.indicators.help", lang) in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.key == "indicators.exempt.run"]
+    (link,) = [p for p in at.page_link if p.value == t("ft.indicators.link", lang)]
+    assert "fault" in link.proto.page
+    (table,) = [d.value for d in at.dataframe if "reason" in d.value.columns]
+    shown = dict(zip(table["case"], table["reason"], strict=True))
+    assert shown == {"SP-001": "容错免责 纪容决〔2026〕3号", "SP-002": ""}
 
     at.button(key="indicators.compute.run").click().run()
     assert not at.exception and not at.error
     values = {r.unit_code: r.value for r in indicator_values(make_uow(), admin, "c1", "overtime")}
     assert values == {"u1": 0.0, "u2": 1.0, "u3": 0.0}
-
-
-def test_an_exemption_on_another_ground_needs_its_reason(
-    repo_root: Path, make_uow: MakeUow, admin: CurrentUser
-) -> None:
-    import_overdue_cases(make_uow(), admin, "c1", "cases.csv", CASES.encode())
-    at = open_page(repo_root, admin)
-    at.selectbox(key="indicators.exempt.case.0").set_value("SP-002")
-    at.radio(key="indicators.exempt.ground.0").set_value("other")
-    at.button(key="indicators.exempt.run").click().run()
-    assert [w.value for w in at.warning] == [t("indicators.exempt.reason_required", "zh")]
-
-    # the 24-hour ground does not cover a case 88 hours late: the service says why
-    at.radio(key="indicators.exempt.ground.0").set_value(GROUND_UNDER_24H)
-    at.button(key="indicators.exempt.run").click().run()
-    assert len(at.error) == 1 and "24 hours" in at.error[0].value
-    assert not any(c.exempt for c in overdue_cases(make_uow(), admin, "c1"))
 
 
 @pytest.mark.parametrize("role", [Role.supervisor, Role.liaison])
