@@ -1,11 +1,15 @@
 """Cards and rectification (亮牌与整改): card cases with their steps (issued → plan →
-follow-up check → lifted, or escalated) and the rectification ledger (整改台账) with
-its filters, overdue items and rates per unit (整改率).
+follow-up check → lifted, or escalated → closed) and the rectification ledger (整改台账)
+with its filters, overdue items and rates per unit (整改率).
 
-Admins see every unit and take the admin steps (issue, check, lift, escalate; open
-ledger items, reopen or re-date them). A unit's liaison sees only its own unit, submits
-its rectification plan and records progress and evidence on its own items. Only
-services are called (services/cards.py, services/rectification.py).
+Admins see every unit and take the admin steps (issue, check, lift, escalate, close;
+open ledger items, reopen or re-date them). On a card recommending the removal of the
+unit's head, admins record what was done about the head (免职 or not, with the decision)
+and then close the card; a list at the top of the cards names the recommended removals
+with nothing recorded yet. A unit's liaison sees only its own unit, submits its
+rectification plan, records progress and evidence on its own items and sees the head's
+action read-only. Only services are called (services/cards.py, services/heads.py,
+services/rectification.py).
 """
 
 from __future__ import annotations
@@ -17,14 +21,16 @@ import streamlit as st
 
 from db.models import Role
 from db.uow import UnitOfWork
-from services import cards, rectification, results
+from services import cards, heads, rectification, results
 from services.appeals import MAX_EVIDENCE_BYTES
 from services.errors import NotFound, ServiceError
+from services.heads import HeadRefused
 from services.permissions import PermissionDenied
+from services.units import RegisterRefused
 from ui.auth import current_user
 from ui.messages import t
 from ui.page import current_lang
-from ui.timefmt import beijing_today
+from ui.timefmt import beijing_time, beijing_today
 from ui.widgets import choose_campaign, file_field, show_flash
 
 GEN_KEY = "rectification.gen"  # bumped after a change: fresh form fields
@@ -46,6 +52,112 @@ def error_text(exc: ServiceError, lang: str) -> str:
     return t("rectification.error.refused", lang, detail=str(exc))
 
 
+def head_error_text(exc: ServiceError, lang: str) -> str:
+    """A refusal of the head's action in ``lang``: its own wording (field names translated),
+    or the unit register's for a new head it refused."""
+    if isinstance(exc, HeadRefused):
+        params = dict(exc.params)
+        if "field" in params:
+            params["field"] = t(f"heads.field.{params['field']}", lang)
+        return t(exc.key, lang, **params)
+    if isinstance(exc, RegisterRefused):
+        try:
+            return t(exc.key, lang, **exc.params)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return error_text(exc, lang)
+
+
+def head_summary(action: cards.HeadActionView, lang: str) -> None:
+    """The recorded action, for admins and the unit's liaison alike."""
+    head = action.head_name or t("heads.unknown_head", lang)
+    day = action.decided_on.isoformat() if action.decided_on else "—"
+    st.markdown(f"**{t('heads.summary.header', lang)}**")
+    if action.outcome == "removed":
+        st.success(
+            t(
+                "heads.summary.removed",
+                lang,
+                head=head,
+                on=day,
+                body=action.decision_body,
+                number=action.document_number,
+            ),
+            icon=":material/gavel:",
+        )
+        if action.reason:
+            st.text(t("heads.summary.note", lang, reason=action.reason))
+    else:
+        st.info(t("heads.summary.not_removed", lang, head=head, reason=action.reason), icon=":material/info:")
+        if action.decided_on:
+            st.text(
+                t(
+                    "heads.summary.decision",
+                    lang,
+                    on=day,
+                    body=action.decision_body,
+                    number=action.document_number,
+                )
+            )
+    if action.new_head_name:
+        since = action.new_head_since.isoformat() if action.new_head_since else "—"
+        st.text(t("heads.summary.new_head", lang, name=action.new_head_name, since=since))
+    st.caption(t("heads.summary.recorded", lang, by=action.recorded_by, at=beijing_time(action.recorded_at)))
+
+
+def head_form(card: cards.CardView, gen: int, lang: str) -> None:
+    """Admins: record what was done about the head of ``card``."""
+    # the head concerned: the one this appraisal recorded (as services/heads.py names it)
+    named = {p.card_id: p.head_name for p in pending}.get(card.id, "")
+    head = named or (card.head.now.name if card.head is not None else "") or t("heads.unknown_head", lang)
+    st.markdown(f"**{t('heads.form.header', lang)}**")
+    st.caption(t("heads.form.help", lang, head=head))
+    key = f"{gen}.{card.id}"
+    with st.form(f"heads.form.{key}", enter_to_submit=False, border=False):
+        outcome = st.radio(
+            t("heads.outcome", lang),
+            heads.OUTCOMES,
+            format_func=lambda o: t(f"heads.outcome.{o}", lang),
+            horizontal=True,
+            key=f"heads.outcome.{key}",
+        )
+        left, middle, right = st.columns(3)
+        decided_on = left.date_input(
+            t("heads.decided_on", lang), value=None, max_value=beijing_today(), key=f"heads.decided_on.{key}"
+        )
+        body = middle.text_input(t("heads.decision_body", lang), max_chars=100, key=f"heads.body.{key}")
+        number = right.text_input(t("heads.document_number", lang), max_chars=100, key=f"heads.number.{key}")
+        reason = st.text_area(t("heads.reason", lang), height=80, key=f"heads.reason.{key}")
+        st.caption(t("heads.new_head.help", lang))
+        left, right = st.columns(2)
+        new_head = left.text_input(t("heads.new_head_name", lang), max_chars=100, key=f"heads.new_head.{key}")
+        new_since = right.date_input(
+            t("heads.new_head_since", lang),
+            value=None,
+            max_value=beijing_today(),
+            key=f"heads.new_since.{key}",
+        )
+        send = st.form_submit_button(t("heads.submit", lang), type="primary", key="heads.submit")
+    if send:
+        try:
+            heads.record_head_action(
+                uow(),
+                user,
+                card.id,
+                outcome=outcome,
+                decided_on=decided_on,
+                decision_body=body,
+                document_number=number,
+                reason=reason,
+                new_head_name=new_head,
+                new_head_since=new_since,
+            )
+        except ServiceError as exc:
+            st.error(head_error_text(exc, lang))
+        else:
+            bump(t("heads.done", lang))
+
+
 def bump(message: str) -> None:
     st.session_state[FLASH_KEY] = message
     st.session_state[GEN_KEY] = st.session_state.get(GEN_KEY, 0) + 1
@@ -56,6 +168,9 @@ def steps_line(card: cards.CardView, lang: str) -> str:
     """The card's lifecycle as badges: done steps green, the current one blue."""
     if card.status == "escalated":
         return f":red-badge[{t('cards.status.escalated', lang)}]"
+    if card.status == "closed":
+        closed = t("cards.status.closed", lang)
+        return f":red-badge[{t('cards.status.escalated', lang)}] → :green-badge[{closed}]"
     current = STEPS.index(card.status)
     badges = []
     for i, step in enumerate(STEPS):
@@ -95,6 +210,7 @@ try:
     card_list = cards.list_cards(uow(), user, code)
     items = rectification.ledger(uow(), user, code)
     rates = rectification.unit_rates(uow(), user, code)
+    pending = heads.pending_head_actions(uow(), user, code) if is_admin else []
 except ServiceError as exc:
     st.error(error_text(exc, lang))
     st.stop()
@@ -123,6 +239,20 @@ with tab_cards:
             if report.no_longer_carded:
                 message += " " + t("cards.no_longer", lang, units="、".join(report.no_longer_carded))
             bump(message)
+    if pending:
+        with st.container(border=True):
+            st.markdown(f"**:red[{t('heads.pending.header', lang, n=len(pending))}]**")
+            for p in pending:
+                st.text(
+                    t(
+                        "heads.pending.line",
+                        lang,
+                        unit=p.unit_name,
+                        code=p.unit_code,
+                        head=p.head_name or t("heads.unknown_head", lang),
+                        status=t(f"cards.status.{p.status}", lang),
+                    )
+                )
     if not card_list:
         st.info(t("cards.empty", lang))
     else:
@@ -163,6 +293,12 @@ with tab_cards:
             st.markdown(steps_line(card, lang))
             if card.head_removal_recommended:
                 st.error(t("cards.head_removal", lang), icon=":material/priority_high:")
+                if card.head_action is not None:
+                    head_summary(card.head_action, lang)
+                elif is_admin and card.status not in cards.FINAL:
+                    head_form(card, gen, lang)
+                else:
+                    st.caption(t("heads.not_yet", lang))
             st.markdown(f"**{t('cards.plan', lang)}**")
             st.text(card.plan or "—")
             st.markdown(f"**{t('cards.check_note', lang)}**")
@@ -232,7 +368,18 @@ with tab_cards:
                         st.error(error_text(exc, lang))
                     else:
                         bump(t("cards.escalate.done", lang))
-            if card.status in ("lifted", "escalated"):
+            if is_admin and card.status == "escalated" and card.head_action is not None:
+                st.caption(t("heads.close.help", lang))
+                if st.button(
+                    t("heads.close", lang), type="primary", icon=":material/task_alt:", key="heads.close"
+                ):
+                    try:
+                        cards.close_card(uow(), user, card.id)
+                    except ServiceError as exc:
+                        st.error(error_text(exc, lang))
+                    else:
+                        bump(t("heads.close.done", lang))
+            if card.status in cards.FINAL:
                 st.caption(t("cards.closed", lang))
 
 # ---------------------------------------------------------------- the ledger

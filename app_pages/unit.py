@@ -14,6 +14,7 @@ import streamlit as st
 from db.uow import UnitOfWork
 from services.errors import NotFound
 from services.grades import grade_labels
+from services.heads import published_removals
 from services.history import published_head_changes
 from services.results import published_campaigns, published_results, unit_problems, unit_trend
 from ui.history import head_text
@@ -72,6 +73,18 @@ if row.consecutive_unsatisfactory:
     # the head now, with the earlier year's head where it changed (主要负责人变更)
     change = published_head_changes(uow(), code).get(row.unit_id)
     st.error(t("unit.consecutive", lang, head=head_text(row.head_name, change, lang)))
+    removal = published_removals(uow(), code).get(row.unit_id)
+    if removal is not None:  # what was done, once recorded on the red card (services/heads.py)
+        st.caption(
+            t(
+                "heads.public.removed",
+                lang,
+                head=removal.head_name or "—",
+                on=removal.decided_on.isoformat() if removal.decided_on else "—",
+                body=removal.decision_body,
+                number=removal.document_number,
+            )
+        )
 if not row.eligible:
     st.info(t("unit.ineligible", lang, reason=reasons_text(row.ineligible_reason, lang) or "—"))
 

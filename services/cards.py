@@ -1,5 +1,5 @@
 """Red and yellow cards (红黄牌) as cases: issued → rectification plan → follow-up check →
-lifted, or escalated.
+lifted, or escalated → closed.
 
 * :func:`issue_cards` (admins) opens one case per carded unit of the campaign's current
   publication (the newest approved one, so a republication after an upheld appeal
@@ -12,10 +12,16 @@ lifted, or escalated.
   ``escalated``: red, with the recommendation to remove the unit's head (就地免职, the
   Wuhan two-years rule). An admin may also escalate an open case (issued, plan or
   check), e.g. when the follow-up check finds the plan was not carried out; that too
-  makes it red with the recommendation. Escalated and lifted are final.
+  makes it red with the recommendation.
+* What was done about the head (免职, or not and why) is recorded on the card by
+  :mod:`services.heads` (``HeadAction``, at most one per card). An admin then closes an
+  escalated card (:func:`close_card`: escalated → ``closed``), which needs that head
+  action and every ledger item linked to the case done. Lifted and closed are final.
 * The unit's liaison submits (and, until the check, revises) the rectification plan;
   an admin records the follow-up check, then lifts the card, which needs every ledger
-  item linked to the case to be done (销号 only when resolved).
+  item linked to the case to be done (销号 only when resolved) and, for a card with the
+  recommendation to remove the head, the head action.
+* :func:`list_cards` shows each card with its head action (:class:`HeadActionView`).
 
 Every step is audited.
 """
@@ -23,7 +29,7 @@ Every step is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import func, select
@@ -40,6 +46,7 @@ from db.models import (
     Unit,
     UnitResult,
 )
+from db.models_registries import HeadAction
 from db.uow import UnitOfWork
 from services.campaigns import load_campaign
 from services.clock import Clock, as_utc, utcnow
@@ -47,10 +54,34 @@ from services.errors import NotFound, Refused
 from services.history import HeadChange, card_heads
 from services.permissions import CurrentUser, Permission, PermissionDenied, require, require_role
 
-STATUSES: Final = ("issued", "plan", "check", "lifted", "escalated")
+STATUSES: Final = ("issued", "plan", "check", "lifted", "escalated", "closed")
 OPEN: Final = frozenset({"issued", "plan", "check"})
+FINAL: Final = frozenset({"lifted", "closed"})
 REASONS: Final = ("worst_list", "veto", "consecutive", "below_red_line", "carded_again")
 PUBLIC: Final = (CampaignStatus.published, CampaignStatus.final)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadActionView:
+    """What was done about the head of a carded unit (services/heads.py records it):
+    ``removed`` on ``decided_on`` by ``decision_body`` (document ``document_number``), or
+    ``not_removed`` with the ``reason``; ``head_name`` is the head concerned (in post when
+    the campaign appraised the unit), ``new_head_*`` the successor the register took on."""
+
+    id: int
+    card_id: int
+    campaign: str
+    unit_code: str
+    outcome: str
+    head_name: str
+    decided_on: date | None
+    decision_body: str
+    document_number: str
+    reason: str
+    new_head_name: str
+    new_head_since: date | None
+    recorded_by: str
+    recorded_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +102,8 @@ class CardView:
     updated_at: datetime | None
     # a consecutive unit's head now and in the earlier unsatisfactory years (主要负责人变更)
     head: HeadChange | None = None
+    # what was done about the head, once recorded (services/heads.py)
+    head_action: HeadActionView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +250,53 @@ def _head_record(change: HeadChange | None) -> dict[str, object]:
     }
 
 
+def head_action_views(uow: UnitOfWork, card_ids: list[int]) -> dict[int, HeadActionView]:
+    """The head actions of ``card_ids`` by card id, inside the caller's unit of work."""
+    if not card_ids:
+        return {}
+    rows = uow.session.execute(
+        select(HeadAction, Campaign.code, Unit.code)
+        .join(CardCase, CardCase.id == HeadAction.card_id)
+        .join(Campaign, Campaign.id == CardCase.campaign_id)
+        .join(Unit, Unit.id == HeadAction.unit_id)
+        .where(HeadAction.card_id.in_(card_ids))
+    ).all()
+    return {
+        action.card_id: HeadActionView(
+            id=action.id,
+            card_id=action.card_id,
+            campaign=campaign,
+            unit_code=unit,
+            outcome=action.outcome,
+            head_name=action.head_name,
+            decided_on=action.decided_on,
+            decision_body=action.decision_body,
+            document_number=action.document_number,
+            reason=action.reason,
+            new_head_name=action.new_head_name,
+            new_head_since=action.new_head_since,
+            recorded_by=action.recorded_by,
+            recorded_at=as_utc(action.recorded_at) if action.recorded_at else None,
+        )
+        for action, campaign, unit in rows
+    }
+
+
+def _has_head_action(uow: UnitOfWork, case: CardCase) -> bool:
+    return bool(uow.session.scalar(select(func.count()).where(HeadAction.card_id == case.id)))
+
+
+def _undone_items(uow: UnitOfWork, case: CardCase) -> int:
+    return int(
+        uow.session.scalar(
+            select(func.count()).where(
+                RectificationItem.card_id == case.id, RectificationItem.status != "done"
+            )
+        )
+        or 0
+    )
+
+
 def _load(uow: UnitOfWork, card_id: int) -> CardCase:
     case = uow.session.execute(select(CardCase).where(CardCase.id == card_id).with_for_update()).scalar()
     if case is None:
@@ -273,23 +353,48 @@ def record_check(
 
 
 def lift_card(uow: UnitOfWork, user: CurrentUser | None, card_id: int, *, clock: Clock = utcnow) -> None:
-    """check → lifted (admins): only after the check, and with every linked ledger item done."""
+    """check → lifted (admins): only after the check, with every linked ledger item done and,
+    for a card recommending the head's removal, what was done about the head recorded."""
     actor = require(user, Permission.publish)
     now = as_utc(clock())
     with uow:
         uow.actor = actor.username
         case = _load(uow, card_id)
-        _expect(case, ("check",), "lifting", "needs the follow-up check first")
-        undone = uow.session.scalar(
-            select(func.count()).where(
-                RectificationItem.card_id == case.id, RectificationItem.status != "done"
+        if case.head_removal_recommended and not _has_head_action(uow, case):
+            raise Refused(
+                f"card case {case.id} cannot be lifted: it recommends the removal of the unit's head, "
+                "and what was done about the head is not recorded yet"
             )
-        )
+        _expect(case, ("check",), "lifting", "needs the follow-up check first")
+        undone = _undone_items(uow, case)
         if undone:
             raise Refused(
                 f"card case {case.id} cannot be lifted: {undone} of its ledger item(s) are not done"
             )
         _step(uow, case, "card.lift", "lifted", now)
+        uow.commit()
+
+
+def close_card(uow: UnitOfWork, user: CurrentUser | None, card_id: int, *, clock: Clock = utcnow) -> None:
+    """escalated → closed (admins): needs what was done about the head recorded (a card
+    recommending the removal) and every linked ledger item done."""
+    actor = require(user, Permission.publish)
+    now = as_utc(clock())
+    with uow:
+        uow.actor = actor.username
+        case = _load(uow, card_id)
+        _expect(case, ("escalated",), "closing", "is for an escalated card")
+        if case.head_removal_recommended and not _has_head_action(uow, case):
+            raise Refused(
+                f"card case {case.id} cannot be closed: what was done about the unit's head "
+                "is not recorded yet"
+            )
+        undone = _undone_items(uow, case)
+        if undone:
+            raise Refused(
+                f"card case {case.id} cannot be closed: {undone} of its ledger item(s) are not done"
+            )
+        _step(uow, case, "card.close", "closed", now)
         uow.commit()
 
 
@@ -365,6 +470,7 @@ def list_cards(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) ->
         )
         found = session.execute(query).all()
         heads = card_heads(uow, campaign, [case.unit_id for case, *_ in found])
+        actions = head_action_views(uow, [case.id for case, *_ in found])
         views = [
             CardView(
                 id=case.id,
@@ -382,6 +488,7 @@ def list_cards(uow: UnitOfWork, user: CurrentUser | None, campaign_code: str) ->
                 open_items=int(open_items.get(case.id, 0)),
                 updated_at=as_utc(case.updated_at) if case.updated_at else None,
                 head=heads.get(unit),
+                head_action=actions.get(case.id),
             )
             for case, unit, name, group, rank in found
         ]
