@@ -7,6 +7,7 @@ import importlib
 import sys
 
 import config
+from db.cli_accounts import ROLES
 
 # Set-up commands (issue 11), one module per area, each with ``add_commands(sub)`` that
 # adds its subcommands and ``run(args) -> int | None`` that runs one of them (None: not mine).
@@ -16,6 +17,11 @@ COMMAND_MODULES = (
     "db.cli_questionnaire",  # questionnaire ...
     "db.cli_accounts",  # reset-password, disable-user, enable-user, set-user
     "db.cli_history",  # history derive, history show
+    "db.cli_fault_tolerance",  # fault-tolerance apply, accept, not-accept, verify, decide, list, show
+    "db.cli_heads",  # heads pending|record|correct|list
+    "db.cli_accountability",  # cases import|open|advance|person|publish|confirm|decline|list|counts
+    "db.cli_inspection_results",  # inspection-results rates|rule|feed|deductions|bulletin
+    "db.cli_inspections",  # inspections plan|start|close|list|visits|verify|reject|record
 )
 
 
@@ -36,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=float, default=1.0, help="multiply the per-unit sample sizes")
     user = sub.add_parser("create-user", help="create a staff account (password from a prompt or stdin)")
     user.add_argument("username")
-    user.add_argument("--role", required=True, choices=["admin", "supervisor", "caller", "liaison"])
+    user.add_argument("--role", required=True, choices=list(ROLES))
     user.add_argument("--unit", metavar="UNIT_CODE", help="the unit of a liaison account")
     user.add_argument("--display-name", default="")
     user.add_argument("--phone", help="a caller's own phone, rung first by click-to-call")

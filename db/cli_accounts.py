@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 COMMANDS = ("list-users", "reset-password", "disable-user", "enable-user", "set-user")
-ROLES = ("admin", "supervisor", "caller", "liaison")
+ROLES = ("admin", "supervisor", "caller", "liaison", "inspector")  # db.models.Role's values (no model import)
 BEIJING = ZoneInfo("Asia/Shanghai")
 LIST_COLUMNS = ("username", "role", "name", "unit", "caller", "contractor", "state", "last sign-in (Beijing)")
 

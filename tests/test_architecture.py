@@ -121,3 +121,10 @@ def test_pages_only_call_services_and_draw(repo_root: Path) -> None:
         for path in sorted((repo_root / "app_pages").glob("*.py"))
     }
     assert not {page: found for page, found in offenders.items() if found}
+
+
+def test_every_role_can_be_given_from_the_command_line() -> None:
+    from db.cli_accounts import ROLES
+    from db.models import Role
+
+    assert set(ROLES) == {role.value for role in Role}
