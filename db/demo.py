@@ -20,7 +20,11 @@ part of an appraisal at once:
   caller whose interviews are suspiciously short;
 - big-data indicators (办结率, 热线满意率, 超时办结件数, 复议纠错, 违纪案件), bonuses,
   deductions and vetoes (加分/扣分/一票否决) with reasons and document numbers;
-- the rectification ledger (整改台账) of earlier worst-list units and appeals (申诉).
+- the rectification ledger (整改台账) of earlier worst-list units and appeals (申诉);
+- the seeds' registries (:mod:`db.demo_registries`): inspections (明察暗访) with the three
+  rates and their findings, accountability cases (问责案件) and typical cases published,
+  fault-tolerance applications (容错免责) for overdue approvals, the heads removed from
+  post; 2024's deductions from findings and cases are scored with the year.
 
 Every campaign is then scored by the scoring service (``services.scoring``) and its run
 stored; 2022 and 2023 are ``final`` and published (公示, with the results snapshot), 2024
@@ -82,7 +86,6 @@ from db.models import (
     Indicator,
     IndicatorValue,
     Item,
-    OverdueCase,
     PhoneAnswer,
     PhoneCase,
     Publication,
@@ -559,6 +562,7 @@ class YearData:
     values: list[tuple[int, int, float]] = field(default_factory=list)  # (indicator idx, unit pos, value)
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     history: dict[tuple[int, int], bool] = field(default_factory=dict)  # (unit pos, year) -> unsatisfactory
+    registries: Any = None  # the year in review's inspections and cases (db.demo_registries.Review)
 
 
 @dataclass(frozen=True)
@@ -663,6 +667,10 @@ def simulate_year(city: City, year: int, outcomes: dict[int, Outcome], scale: fl
     _simulate_phone(data, _rng(seed, year, "phone"), scale)
     _simulate_indicators(data, _rng(seed, year, "indicators"))
     _simulate_adjustments(data, _rng(seed, year, "adjustments"))
+    if year == YEARS[-1]:
+        from db import demo_registries  # it builds on this module
+
+        demo_registries.simulate_review_year(data, seed)  # its deductions are scored with the year
     return data
 
 
@@ -1301,8 +1309,14 @@ def _cards_and_accounts(uow: UnitOfWork) -> tuple[int, list[str]]:
     """Open the card cases and create the sign-in accounts inside ``uow``'s transaction.
 
     The services that do it commit their own units of work: here those commit to
-    savepoints of this transaction, durable only when ``uow`` commits."""
-    return create_demo_cards(lambda: _Within(uow, "cli")), create_demo_accounts(lambda: _Within(uow, "cli"))
+    savepoints of this transaction, durable only when ``uow`` commits. Then the
+    registries' steps that need them (:func:`db.demo_registries.finish`): the inspector
+    assigned to the rounds, the heads of escalated cards' units recorded as removed."""
+    from db import demo_registries
+
+    made = create_demo_cards(lambda: _Within(uow, "cli")), create_demo_accounts(lambda: _Within(uow, "cli"))
+    demo_registries.finish(uow)
+    return made
 
 
 def complete_demo(uow: UnitOfWork) -> tuple[int, list[str]]:
@@ -1600,6 +1614,8 @@ def _write_year(
     rows: Counter[str],
     seed: int,
 ) -> None:
+    from db import demo_registries  # it builds on this module
+
     year = data.year
     final = year < YEARS[-1]
     if final:
@@ -1621,6 +1637,7 @@ def _write_year(
                 "method_toml": data.toml,
                 "notice_days": 7,
                 "public_bulletin": year == PUBLIC_BULLETIN_YEAR,
+                "design": demo_registries.design(year),
                 "published_at": _utc(published) if published else None,
                 "notice_ends_at": _utc(published + timedelta(days=7)) if published else None,
             }
@@ -1862,16 +1879,21 @@ def _write_year(
                 "points": a["points"],
                 "reason": a["reason"],
                 "evidence_name": a["evidence_name"],
+                "evidence": a.get("evidence"),
                 "position": n,
+                "source": a.get("source", ""),
             }
             for n, a in enumerate(data.adjustments)
         ],
         rows,
     )
+    if data.registries is not None:
+        demo_registries.write_review_year(conn, data, campaign_id, uid, keyring, rows)
     if year in outcomes:  # the open year has no results yet, hence no ledger and no appeals
         _write_follow_up(conn, data, campaign_id, uid, outcomes[year], rows, _rng(seed, year, "follow-up"))
     else:
         _write_overdue_cases(conn, data, campaign_id, uid, rows, _rng(seed, year, "overdue"))
+        demo_registries.write_open_round(conn, data, campaign_id, uid, rows, _rng(seed, year, "inspections"))
 
 
 def _write_overdue_cases(
@@ -1883,26 +1905,12 @@ def _write_overdue_cases(
     rng: random.Random,
 ) -> None:
     """Online approvals finished late (超时办结) in the open year, case by case, for the
-    overtime indicator to be computed from: about a third of the offices and stations have
-    some, a few only hours late (candidates for a fault-tolerance exemption, 容错免责)."""
-    cases = []
-    for pos, lin in enumerate(data.units):
-        if lin.category not in ("office", "grassroots") or rng.random() > 0.35:
-            continue
-        for n in range(1 + _poisson(rng, 1.5 * (1.0 - lin.quality_by_year[data.year]) * 4)):
-            promised = datetime(data.year, rng.randint(1, 10), rng.randint(1, 28), 17, 30, tzinfo=CST)
-            hours_late = rng.choice((3.0, 8.0, 20.0)) if rng.random() < 0.25 else rng.uniform(26.0, 24.0 * 15)
-            cases.append(
-                {
-                    "campaign_id": campaign_id,
-                    "unit_id": uid[pos],
-                    "case_number": f"SP{data.year}{pos:04d}{n:02d}",
-                    "promised_at": _utc(promised),
-                    "completed_at": _utc(promised + timedelta(hours=hours_late)),
-                    "source_system": "行政审批电子监察系统",
-                }
-            )
-    insert_plain(conn, OverdueCase, cases, rows)
+    overtime indicator to be computed from, in the Jixi shape (seed 003): 59 of them, 40
+    exempted through the fault-tolerance procedure (容错免责), the 19 others counted at 9
+    units (:func:`db.demo_registries.write_overdue_cases`)."""
+    from db import demo_registries
+
+    demo_registries.write_overdue_cases(conn, data, campaign_id, uid, rows, rng)
 
 
 def _write_follow_up(
@@ -2034,6 +2042,7 @@ DEMO_ACCOUNTS = (
     ("supervisor", "supervisor", "调查督导"),
     ("caller", "caller", "调查员"),
     ("liaison", "liaison", "单位联络员"),
+    ("inspector1", "inspector", "暗访组检查员"),
 )
 
 

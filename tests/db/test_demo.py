@@ -18,7 +18,7 @@ import uuid
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,6 +71,7 @@ from services.scoring import input_sha256
 from survey.sampling import DesignParams
 from tests import conftest as dbconf
 
+HOURS_24 = timedelta(hours=24)
 SCALE = 0.3  # a third of the per-unit sample sizes: the same city, fewer answers
 KEY = base64.b64encode(hashlib.sha256(b"demo-test-key").digest()).decode()
 
@@ -153,6 +154,14 @@ def test_the_2025_campaign_is_in_fieldwork_and_its_survey_is_open(session: Sessi
         for o in session.scalars(select(OverdueCase).where(OverdueCase.campaign_id == c.id))
     ]
     assert len(late) >= 20 and min(late) > 0 and any(h < 24 for h in late) and any(h >= 24 for h in late)
+    # ... in the Jixi shape (seed 003): 59, of which the 40 exempted were under 24 hours late
+    exempt = session.scalars(
+        select(OverdueCase).where(OverdueCase.campaign_id == c.id, OverdueCase.exempt)
+    ).all()
+    assert len(late) == 59 and len(exempt) == 40
+    assert all(
+        o.exempt_reason.startswith("容错免责 ") and o.completed_at - o.promised_at < HOURS_24 for o in exempt
+    )
     # its history is the scored years' worst lists, as for any later campaign
     history = _history(session, c)
     assert {year for _, year in history} == {2022, 2023, 2024}
@@ -200,6 +209,14 @@ def test_three_yearly_campaigns_of_one_series_two_final_and_one_in_review(sessio
         ("demo.load", demo.SERIES_CODE),
     ]
     assert entries[-1].after["campaigns"] == ["lj-2022", "lj-2023", "lj-2024", "lj-2025"]
+    # the registries' rows are counted in the load's entry (db/demo_registries.py)
+    registries = (
+        "inspection_visit",
+        "accountability_case",
+        "accountability_person",
+        "fault_tolerance_application",
+    )
+    assert all(entries[-1].after["rows"][table] > 0 for table in registries)
     assert audit.verify(session) == []
     for year, c in campaigns.items():
         info, params, defects = parse_campaign_toml(c.method_toml)
@@ -686,6 +703,7 @@ def test_demo_accounts_sign_in_with_each_role_and_are_created_once(demo_db: str)
         roles[username] = user.role
         assert authenticate(make(), username, "wrong password") is None
     assert set(roles.values()) == set(Role)
+    assert roles["inspector1"] == Role.inspector  # the inspector's phone page has a round to work
     with make() as uow:
         liaison = uow.session.execute(select(User).where(User.username == "liaison")).scalar_one()
         assert liaison.unit_id is not None
