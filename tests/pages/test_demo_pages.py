@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from db import demo, migrate
+from db import demo, demo_registries, migrate
 from db.engine import dispose_all, get_engine
 from db.models import Role, User
 from db.uow import UnitOfWork
@@ -41,8 +41,15 @@ PAGES = {
     "app_pages/sampling.py": "supervisor",
     "app_pages/fieldwork.py": "supervisor",
     "app_pages/calls.py": "caller",
+    "app_pages/inspection_bulletin.py": None,
+    "app_pages/typical_cases.py": None,
+    "app_pages/inspections.py": "admin",
+    "app_pages/inspection_results.py": "admin",
+    "app_pages/accountability.py": "admin",
+    "app_pages/fault_tolerance.py": "admin",
+    "app_pages/visits.py": "inspector1",
 }
-LIAISON_PAGES = ("app_pages/appeals.py", "app_pages/rectification.py")
+LIAISON_PAGES = ("app_pages/appeals.py", "app_pages/rectification.py", "app_pages/fault_tolerance.py")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +64,9 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             demo.load_demo(uow, scale=0.3)
         demo.create_demo_cards(lambda: UnitOfWork(factory, actor="cli"))
         demo.create_demo_accounts(lambda: UnitOfWork(factory, actor="cli"))
+        with UnitOfWork(factory, actor="cli") as uow:  # the inspector's rounds, the heads' actions
+            demo_registries.finish(uow)
+            uow.commit()
     yield url
     dispose_all()
 
