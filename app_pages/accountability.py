@@ -5,8 +5,9 @@ request, audited), the proposed deduction against the unit's total and the metho
 (confirm or decline), publication as a typical case with a summary that names nobody;
 opening a case, importing a file, and the campaign's deduction rule.
 
-Only services are called (services/accountability.py, accountability_counts.py,
-accountability_file.py); they check permissions and write the audit trail.
+Only services are called (services/accountability.py, accountability_cases.py,
+accountability_deductions.py, accountability_counts.py, accountability_file.py); they check
+permissions and write the audit trail.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from services import accountability as acc
+from services import accountability_cases as lifecycle
 from services import accountability_counts as reading
+from services import accountability_deductions as deductions
 from services.defects import LabelRefused
 from services.errors import ServiceError
 from services.indicators import MAX_FILE_BYTES, ImportRejected
@@ -305,7 +308,7 @@ def show_advance(view: acc.CaseView) -> None:
         go = st.form_submit_button(t("accountability.advance.run", lang), key="accountability.advance.run")
     if go:
         try:
-            acc.advance(uow(), user, view.number, step, on, note)
+            lifecycle.advance(uow(), user, view.number, step, on, note)
         except ServiceError as exc:
             show_error(exc, lang)
         else:
@@ -346,7 +349,7 @@ def show_persons(view: acc.CaseView) -> None:
         reveal_col, remove_col = st.columns(2)
         if reveal_col.button(t("accountability.persons.reveal", lang), key="accountability.persons.reveal"):
             try:
-                st.session_state[REVEALED_KEY] = (chosen, acc.reveal_name(uow(), user, chosen))
+                st.session_state[REVEALED_KEY] = (chosen, lifecycle.reveal_name(uow(), user, chosen))
             except ServiceError as exc:
                 show_error(exc, lang)
         revealed = st.session_state.pop(REVEALED_KEY, None)
@@ -356,7 +359,7 @@ def show_persons(view: acc.CaseView) -> None:
             t("accountability.persons.remove", lang), key="accountability.persons.remove"
         ):
             try:
-                acc.remove_person(uow(), user, view.number, chosen)
+                lifecycle.remove_person(uow(), user, view.number, chosen)
             except ServiceError as exc:
                 show_error(exc, lang)
             else:
@@ -393,7 +396,7 @@ def show_persons(view: acc.CaseView) -> None:
             )
         if add:
             try:
-                acc.add_person(
+                lifecycle.add_person(
                     uow(),
                     user,
                     view.number,
@@ -421,7 +424,7 @@ def show_deduction(view: acc.CaseView) -> None:
     if view.deduction_status != "proposed" or view.deduction_points is None:
         return
     try:
-        outlook = acc.deduction_outlook(uow(), user, view.number)
+        outlook = deductions.deduction_outlook(uow(), user, view.number)
     except ServiceError as exc:
         show_error(exc, lang)
         return
@@ -442,7 +445,7 @@ def show_deduction(view: acc.CaseView) -> None:
         t("accountability.deduction.confirm", lang), type="primary", key="accountability.deduction.confirm"
     ):
         try:
-            adjustment_id = acc.confirm_deduction(uow(), user, view.number)
+            adjustment_id = deductions.confirm_deduction(uow(), user, view.number)
         except ServiceError as exc:
             show_error(exc, lang)
         else:
@@ -459,7 +462,7 @@ def show_deduction(view: acc.CaseView) -> None:
             st.warning(t("accountability.deduction.reason_required", lang))
         else:
             try:
-                acc.decline_deduction(uow(), user, view.number, reason)
+                deductions.decline_deduction(uow(), user, view.number, reason)
             except ServiceError as exc:
                 show_error(exc, lang)
             else:
@@ -492,9 +495,9 @@ def show_publication(view: acc.CaseView) -> None:
     if mark or unmark:
         try:
             if mark:
-                acc.mark_for_publication(uow(), user, view.number, summary)
+                lifecycle.mark_for_publication(uow(), user, view.number, summary)
             else:
-                acc.unmark_for_publication(uow(), user, view.number)
+                lifecycle.unmark_for_publication(uow(), user, view.number)
         except ServiceError as exc:
             show_error(exc, lang)
         else:
@@ -528,7 +531,7 @@ def show_edit(view: acc.CaseView) -> None:
             save = st.form_submit_button(t("accountability.edit.run", lang), key="accountability.edit.run")
         if save:
             try:
-                acc.edit_case(
+                lifecycle.edit_case(
                     uow(), user, view.number, facts=facts, disciplinary_body=body, source_ref=source_ref
                 )
             except ServiceError as exc:
@@ -617,7 +620,7 @@ with open_tab:
             )
         if submit:
             try:
-                opened = acc.open_case(
+                opened = lifecycle.open_case(
                     uow(),
                     user,
                     number=number_in,
@@ -699,7 +702,7 @@ with rule_tab:
             key="accountability.rule.campaign",
         )
         try:
-            rule = acc.get_rule(uow(), user, rule_campaign)
+            rule = deductions.get_rule(uow(), user, rule_campaign)
             from services.adjustments import caps  # the method's deduction cap
 
             cap = caps(uow(), user, rule_campaign).deduction
@@ -715,7 +718,7 @@ with rule_tab:
                 kind: column.number_input(
                     t("accountability.rule.points", lang, type=label("type", kind, lang)),
                     min_value=0.0,
-                    max_value=acc.MAX_RULE_POINTS,
+                    max_value=deductions.MAX_RULE_POINTS,
                     value=float(rule[kind]),
                     step=0.5,
                     key=f"accountability.rule.{kind}.{gen}",
@@ -729,7 +732,7 @@ with rule_tab:
             )
         if save_rule:
             try:
-                acc.set_rule(uow(), user, rule_campaign, points)
+                deductions.set_rule(uow(), user, rule_campaign, points)
             except ServiceError as exc:
                 show_error(exc, lang)
             else:

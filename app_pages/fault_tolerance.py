@@ -5,7 +5,8 @@ name.
 Admins see every application, file on behalf of anyone and take each step (the decision
 by another admin than the one who filed, accepted or verified). A unit's liaison sees and
 files applications for its own unit's cases only. Only services are called
-(services/fault_tolerance.py); they check permissions and write the audit trail.
+(services/fault_tolerance.py, fault_tolerance_views.py); they check permissions and write the
+audit trail.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from services import fault_tolerance as ft
+from services import fault_tolerance_views as ftv
 from services.errors import NotFound, ServiceError
 from services.indicators import GROUND_UNDER_24H
 from services.permissions import Permission, PermissionDenied, allowed
@@ -75,7 +77,7 @@ def steps_line(status: str, lang: str) -> str:
     return " → ".join(badges)
 
 
-def case_label(row: ft.ApplicationRow, lang: str) -> str:
+def case_label(row: ftv.ApplicationRow, lang: str) -> str:
     return f"{t(f'ft.subject.{row.subject}', lang)} {row.reference}"
 
 
@@ -86,7 +88,7 @@ if user is None:
     st.info(t("auth.sign_in_first", lang))
     st.stop()
 try:
-    open_count = ft.count_open(uow(), user)
+    open_count = ftv.count_open(uow(), user)
 except PermissionDenied:
     st.warning(t("auth.not_allowed", lang, role=t(f"role.{user.role}", lang)))
     st.stop()
@@ -117,7 +119,7 @@ with tab_list:
         key="ft.filter.subject",
     )
     try:
-        rows = ft.list_applications(uow(), user, status=status_filter, subject=subject_filter)
+        rows = ftv.list_applications(uow(), user, status=status_filter, subject=subject_filter)
     except ServiceError as exc:
         st.error(error_text(exc, lang))
         rows = []
@@ -164,7 +166,7 @@ with tab_list:
             key=f"ft.choose.{gen}",
         )
         try:
-            view = ft.application(uow(), user, chosen)
+            view = ftv.application(uow(), user, chosen)
         except ServiceError as exc:
             st.error(error_text(exc, lang))
             st.stop()
@@ -186,7 +188,7 @@ with tab_list:
             st.text(view.reasons)
             if row.evidence_name:
                 try:
-                    name, data = ft.evidence(uow(), user, row.id)
+                    name, data = ftv.evidence(uow(), user, row.id)
                 except ServiceError as exc:
                     st.error(error_text(exc, lang))
                 else:
@@ -321,7 +323,7 @@ with tab_new:
         key="ft.new.subject",
     )
     try:
-        campaign_list = ft.campaigns(uow(), user)
+        campaign_list = ftv.campaigns(uow(), user)
     except ServiceError as exc:
         st.error(error_text(exc, lang))
         st.stop()
@@ -333,7 +335,7 @@ with tab_new:
         key="ft.new.campaign",
     ).code
     try:
-        candidates = ft.candidate_cases(uow(), user, subject, code)
+        candidates = ftv.candidate_cases(uow(), user, subject, code)
     except ServiceError as exc:
         st.error(error_text(exc, lang))
         candidates = []

@@ -1,7 +1,8 @@
 """Inspection rounds (明察暗访), the admin's side: plan a round of a campaign (its units chosen
 by category and district, its inspectors), start and close it, change it while open, and
 verify or reject the visits the inspectors recorded, each with its head counts, the three
-rates (三率), findings, notes and photos. Only services are called (services/inspections.py).
+rates (三率), findings, notes and photos. Only services are called (services/inspection_rounds.py,
+services/inspections.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from db.uow import UnitOfWork
+from services import inspection_rounds as ir
 from services import inspections as ins
 from services.errors import NotFound, ServiceError
 from services.permissions import PermissionDenied
@@ -56,7 +58,7 @@ if user is None:
     st.info(t("auth.sign_in_first", lang))
     st.stop()
 try:
-    campaign_list = ins.campaigns(uow(), user)
+    campaign_list = ir.campaigns(uow(), user)
 except PermissionDenied:
     st.warning(t("auth.not_allowed", lang, role=t(f"role.{user.role}", lang)))
     st.stop()
@@ -73,9 +75,9 @@ code = choose_campaign(
 gen = st.session_state.get(GEN_KEY, 0)
 
 try:
-    rounds = ins.list_rounds(uow(), user, code)
-    units = ins.unit_options(uow(), user, code)
-    inspectors = ins.inspector_options(uow(), user)
+    rounds = ir.list_rounds(uow(), user, code)
+    units = ir.unit_options(uow(), user, code)
+    inspectors = ir.inspector_options(uow(), user)
 except ServiceError as exc:
     st.error(error_text(exc, lang))
     st.stop()
@@ -142,7 +144,7 @@ with tab_rounds:
                 key="inspections.start",
             ):
                 try:
-                    ins.start_round(uow(), user, rnd.id)
+                    ir.start_round(uow(), user, rnd.id)
                 except ServiceError as exc:
                     st.error(error_text(exc, lang))
                 else:
@@ -151,7 +153,7 @@ with tab_rounds:
                 t("inspections.close", lang), icon=":material/stop:", key="inspections.close"
             ):
                 try:
-                    ins.close_round(uow(), user, rnd.id)
+                    ir.close_round(uow(), user, rnd.id)
                 except ServiceError as exc:
                     st.error(error_text(exc, lang))
                 else:
@@ -200,7 +202,7 @@ with tab_rounds:
                     )
                 if save:
                     try:
-                        ins.update_round(
+                        ir.update_round(
                             uow(),
                             user,
                             rnd.id,
@@ -253,14 +255,14 @@ with tab_plan:
     with st.form(f"inspections.plan.form.{gen}", enter_to_submit=False, border=False):
         left, right = st.columns(2)
         round_code = left.text_input(
-            t("inspections.field.code", lang), key=f"inspections.plan.code.{gen}", max_chars=ins.MAX_CODE
+            t("inspections.field.code", lang), key=f"inspections.plan.code.{gen}", max_chars=ir.MAX_CODE
         )
         round_name = right.text_input(
-            t("inspections.field.name", lang), key=f"inspections.plan.name.{gen}", max_chars=ins.MAX_NAME
+            t("inspections.field.name", lang), key=f"inspections.plan.name.{gen}", max_chars=ir.MAX_NAME
         )
         mode = st.radio(
             t("inspections.field.mode", lang),
-            ins.MODES,
+            ir.MODES,
             format_func=lambda m: t(f"inspections.mode.{m}", lang),
             horizontal=True,
             key=f"inspections.plan.mode.{gen}",
@@ -296,7 +298,7 @@ with tab_plan:
         )
     if submit:
         try:
-            planned = ins.plan_round(
+            planned = ir.plan_round(
                 uow(),
                 user,
                 code,

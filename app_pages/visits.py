@@ -3,7 +3,7 @@ them and a unit (those not yet visited first), the time of the visit (Beijing ti
 default), the four head counts with the three rates (三率) shown as they are typed, the
 findings typed with the twelve harms (十二害), notes and photos (uploaded or taken with
 the camera), check the summary, save; then the own visits of the day. Only services are
-called (services/inspections.py); a refusal is shown, never a traceback.
+called (services/inspections.py, inspection_rounds.py); a refusal is shown, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import streamlit as st
 
 from db.uow import UnitOfWork
 from scoring.registries import HARMS, check_head_counts
+from services import inspection_rounds as ir
 from services import inspections as ins
 from services.errors import NotFound, ServiceError
 from services.inspection_photos import MAX_PHOTO_BYTES, PhotoRefused
@@ -105,9 +106,16 @@ else:
         key=f"visits.unit.{gen}.{round_id}",
     )
     now = to_beijing(datetime.now(BEIJING))
+    chosen = by_round[round_id]
+    # the day offered is today, or the round's last day once its period is over (a visit
+    # recorded late); a day outside the period is refused by the service, in words
+    offered = chosen.ends_on if chosen.starts_on <= chosen.ends_on < now.date() else now.date()
     left, right = st.columns(2)
     day = left.date_input(
-        t("visits.day", lang), value=now.date(), max_value=now.date(), key=f"visits.day.{gen}"
+        t("visits.day", lang),
+        value=offered,
+        max_value=now.date(),
+        key=f"visits.day.{gen}",
     )
     clock_time = right.time_input(
         t("visits.time", lang),
@@ -158,7 +166,7 @@ else:
         for h in harms
     }
     notes = st.text_area(
-        t("visits.notes", lang), key=f"visits.notes.{gen}", max_chars=ins.MAX_NOTES, height=80
+        t("visits.notes", lang), key=f"visits.notes.{gen}", max_chars=ir.MAX_NOTES, height=80
     )
     uploads = (
         st.file_uploader(

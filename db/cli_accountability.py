@@ -119,7 +119,9 @@ def _read(path: Path) -> bytes | None:
 def _cases(args: argparse.Namespace) -> int:
     from db.uow import UnitOfWork
     from services import accountability as acc
+    from services import accountability_cases as lifecycle
     from services import accountability_counts as reading
+    from services import accountability_deductions as deductions
     from services.auth import CLI_OPERATOR as me
 
     def uow() -> UnitOfWork:
@@ -150,7 +152,7 @@ def _cases(args: argparse.Namespace) -> int:
         )
         return 0
     if verb == "open":
-        view = acc.open_case(
+        view = lifecycle.open_case(
             uow(),
             me,
             number=args.number,
@@ -167,13 +169,13 @@ def _cases(args: argparse.Namespace) -> int:
         print(f"opened {view.number} against {view.unit_code} {view.unit_name}")
         return 0
     if verb == "advance":
-        view = acc.advance(uow(), me, args.number, args.to, args.on, args.note)
+        view = lifecycle.advance(uow(), me, args.number, args.to, args.on, args.note)
         print(f"{view.number} is {view.status} ({args.on.isoformat()})")
         if view.deduction_status == "proposed":
             print(f"proposed deduction: {view.deduction_points:g} points (confirm or decline it)")
         return 0
     if verb == "person":
-        person = acc.add_person(
+        person = lifecycle.add_person(
             uow(),
             me,
             args.number,
@@ -186,16 +188,16 @@ def _cases(args: argparse.Namespace) -> int:
         print(f"recorded {person.name_masked} ({person.post}, {person.sanction}) in {args.number}")
         return 0
     if verb == "publish":
-        acc.mark_for_publication(uow(), me, args.number, args.summary)
-        view = acc.advance(uow(), me, args.number, "published", args.on or acc.today())
+        lifecycle.mark_for_publication(uow(), me, args.number, args.summary)
+        view = lifecycle.advance(uow(), me, args.number, "published", args.on or acc.today())
         print(f"{view.number} is published ({view.published_on})")
         return 0
     if verb == "confirm":
-        adjustment_id = acc.confirm_deduction(uow(), me, args.number)
+        adjustment_id = deductions.confirm_deduction(uow(), me, args.number)
         print(f"confirmed: adjustment {adjustment_id}")
         return 0
     if verb == "decline":
-        acc.decline_deduction(uow(), me, args.number, args.reason)
+        deductions.decline_deduction(uow(), me, args.number, args.reason)
         print(f"declined the deduction of {args.number}")
         return 0
     if verb == "list":

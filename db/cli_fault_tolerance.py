@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int | None:
 def _run(args: argparse.Namespace) -> int:
     from db.uow import UnitOfWork
     from services import fault_tolerance as ft
+    from services import fault_tolerance_views as ftv
     from services.auth import CLI_OPERATOR
 
     def uow() -> UnitOfWork:
@@ -110,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
 
     me = CLI_OPERATOR
     if getattr(args, "as_user", None):
-        me = ft.admin_account(uow(), CLI_OPERATOR, args.as_user)
+        me = ftv.admin_account(uow(), CLI_OPERATOR, args.as_user)
     verb = args.ft_command
     if verb == "apply":
         evidence = None
@@ -152,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"application {args.id} {outcome} by {ft.decision_body()} ({args.document})")
         return 0
     if verb == "list":
-        rows = ft.list_applications(
+        rows = ftv.list_applications(
             uow(),
             me,
             status=args.status,
@@ -167,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
             )
         print(f"{len(rows)} application(s)")
         return 0
-    view = ft.application(uow(), me, args.id)
+    view = ftv.application(uow(), me, args.id)
     row = view.row
     print(
         f"application {row.id}: {row.subject} {row.reference} ({row.campaign_code or '-'}), "

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int | None:
 
 def _run(args: argparse.Namespace) -> int:
     from db.uow import UnitOfWork
-    from services import inspections
+    from services import inspection_rounds, inspections
     from services.auth import CLI_OPERATOR as me
 
     def uow() -> UnitOfWork:
@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
 
     verb = args.inspections_command
     if verb == "plan":
-        rnd = inspections.plan_round(
+        rnd = inspection_rounds.plan_round(
             uow(),
             me,
             args.campaign,
@@ -140,13 +140,13 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 0
     if verb in ("start", "close"):
-        found = inspections.find_round(uow(), me, args.campaign, args.code)
-        move = inspections.start_round if verb == "start" else inspections.close_round
+        found = inspection_rounds.find_round(uow(), me, args.campaign, args.code)
+        move = inspection_rounds.start_round if verb == "start" else inspection_rounds.close_round
         rnd = move(uow(), me, found.id)
         print(f"round {rnd.code} is {rnd.status}")
         return 0
     if verb == "list":
-        rounds = inspections.list_rounds(uow(), me, args.campaign)
+        rounds = inspection_rounds.list_rounds(uow(), me, args.campaign)
         for r in rounds:
             print(
                 f"{r.code}\t{r.name}\t{r.mode}\t{r.starts_on}\t{r.ends_on}\t{r.status}\t"
@@ -181,7 +181,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _record(args: argparse.Namespace, uow: Any, me: Any) -> int:
-    from services import inspections
+    from services import inspection_rounds, inspections
 
     findings = []
     for text in args.finding:
@@ -200,8 +200,8 @@ def _record(args: argparse.Namespace, uow: Any, me: Any) -> int:
         except OSError as exc:
             print(f"{path}: cannot be read: {exc.strerror}", file=sys.stderr)
             return 2
-    inspector = inspections.inspector_account(uow(), me, args.inspector)
-    rnd = inspections.find_round(uow(), me, args.campaign, args.round_code)
+    inspector = inspection_rounds.inspector_account(uow(), me, args.inspector)
+    rnd = inspection_rounds.find_round(uow(), me, args.campaign, args.round_code)
     visit_id = inspections.record_visit(
         uow(),
         inspector,

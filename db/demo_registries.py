@@ -31,7 +31,7 @@ surveys and phone samples:
   (典型问题通报) on 18 and 19 December with a public summary without names. Decided cases
   propose deductions under the campaign's rule (``case_deduction``: 1 / 0.5 / 2 points for
   inaction / slowness / misconduct); 38 are confirmed (an adjustment with the case as
-  evidence, as ``services.accountability.confirm_deduction`` writes it), 3 wait for an
+  evidence, as ``services.accountability_deductions.confirm_deduction`` writes it), 3 wait for an
   admin (proposed), and one case is exempt through a granted application, made before
   its decision.
 
@@ -554,7 +554,7 @@ def _simulate_cases(data: YearData, review: Review, rng: random.Random, cap: flo
 
 
 def _case_evidence(c: dict[str, Any], unit_name: str, unit_code: str) -> str:
-    """As ``services.accountability.evidence_text``: the case without any name."""
+    """As ``services.accountability_deductions.evidence_text``: the case without any name."""
     lines = [
         f"问责案件 Accountability case {c['number']}",
         f"单位 Unit: {unit_name} ({unit_code})",

@@ -3,7 +3,7 @@ visits (三率: 到岗率、在岗率、专注率) and deductions from verified 
 accountability cases (问责案件).
 
 Pure functions over numpy arrays, used by the services that feed a campaign's indicators
-and adjustments (services/inspection_rates.py, services/accountability.py) and by the demo,
+and adjustments (services/inspection_rates.py, services/accountability_deductions.py) and by the demo,
 so that what the app computes is what the demo and the tests compute.
 
 The rates are ratio estimators pooled over a unit's visits (Cochran, *Sampling Techniques*,

@@ -40,6 +40,7 @@ from db.models_registries import AccountabilityCase, AccountabilityPerson
 from db.uow import UnitOfWork
 from scoring.registries import CASE_SUBTYPES
 from services import accountability as acc
+from services import accountability_deductions as deductions
 from services import defects as worded
 from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, utcnow
@@ -413,7 +414,7 @@ def import_cases(
         proposed = 0
         for case in new.values():
             if case.status == "decided":
-                acc.propose_deduction(uow, case)
+                deductions.propose_deduction(uow, case)
                 proposed += case.deduction_status == "proposed"
         audit.record(
             uow,

@@ -1,7 +1,8 @@
-"""The accountability case register (services/accountability.py, accountability_counts.py) on
-SQLite and PostgreSQL: every refusal, the status flow, names encrypted at rest, masked in
-views and absent from audit entries and exported bundles, the deduction rule computed by
-hand, exempt cases, the counts' disciplinary/organisational split, the public view."""
+"""The accountability case register (services/accountability.py, accountability_cases.py,
+accountability_deductions.py, accountability_counts.py) on SQLite and PostgreSQL: every
+refusal, the status flow, names encrypted at rest, masked in views and absent from audit
+entries and exported bundles, the deduction rule computed by hand, exempt cases, the counts'
+disciplinary/organisational split, the public view."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from sqlalchemy import delete, select
 from db.models import Adjustment, AuditEntry, CampaignStatus, Role
 from db.models_registries import AccountabilityCase, AccountabilityPerson
 from services import accountability as acc
+from services import accountability_cases as lifecycle
 from services import accountability_counts as counts_service
+from services import accountability_deductions as deductions
 from services.adjustments import unit_totals
 from services.errors import InputsFrozen, NotFound, Refused
 from services.permissions import CurrentUser, PermissionDenied
@@ -54,7 +57,7 @@ def open_one(
     campaign_code: str | None = "c1",
     opened_on: date = date(2026, 1, 5),
 ) -> acc.CaseView:
-    return acc.open_case(
+    return lifecycle.open_case(
         make_uow(),
         admin,
         number=number,
@@ -72,8 +75,8 @@ def open_one(
 
 
 def decide(make_uow: MakeUow, admin: CurrentUser, number: str = "DT-2025-001") -> acc.CaseView:
-    acc.advance(make_uow(), admin, number, "investigated", date(2026, 1, 20), clock=Clock())
-    return acc.advance(
+    lifecycle.advance(make_uow(), admin, number, "investigated", date(2026, 1, 20), clock=Clock())
+    return lifecycle.advance(
         make_uow(), admin, number, "decided", date(2026, 2, 1), "给予诫勉谈话。", clock=Clock()
     )
 
@@ -130,7 +133,7 @@ def test_opening_refuses_bad_input(
         **changes,
     }
     with pytest.raises(error, match=match):
-        acc.open_case(make_uow(), admin, clock=Clock(), **fields)  # type: ignore[arg-type]
+        lifecycle.open_case(make_uow(), admin, clock=Clock(), **fields)  # type: ignore[arg-type]
     assert counts_service.list_cases(make_uow(), admin) == []
 
 
@@ -152,7 +155,7 @@ def test_a_published_campaign_takes_no_new_case(make_uow: MakeUow, admin: Curren
 @pytest.mark.parametrize("role", [Role.liaison, Role.caller, Role.supervisor, Role.inspector])
 def test_other_roles_are_refused_everything(make_uow: MakeUow, admin: CurrentUser, role: Role) -> None:
     open_one(make_uow, admin)
-    person = acc.add_person(
+    person = lifecycle.add_person(
         make_uow(), admin, "DT-2025-001", name=NAME, post="科长", level="科级", sanction="transfer"
     )
     other = add_user(make_uow, "other", role, unit_code="u1" if role is Role.liaison else None)
@@ -161,19 +164,19 @@ def test_other_roles_are_refused_everything(make_uow: MakeUow, admin: CurrentUse
         lambda: counts_service.list_cases(make_uow(), other),
         lambda: acc.case_detail(make_uow(), other, "DT-2025-001"),
         lambda: counts_service.counts(make_uow(), other),
-        lambda: acc.reveal_name(make_uow(), other, person.id),
-        lambda: acc.advance(
+        lambda: lifecycle.reveal_name(make_uow(), other, person.id),
+        lambda: lifecycle.advance(
             make_uow(), other, "DT-2025-001", "investigated", date(2026, 1, 6), clock=Clock()
         ),
-        lambda: acc.set_rule(make_uow(), other, "c1", acc.DEFAULT_POINTS),
-        lambda: acc.confirm_deduction(make_uow(), other, "DT-2025-001"),
-        lambda: acc.mark_for_publication(make_uow(), other, "DT-2025-001", "摘要"),
+        lambda: deductions.set_rule(make_uow(), other, "c1", deductions.DEFAULT_POINTS),
+        lambda: deductions.confirm_deduction(make_uow(), other, "DT-2025-001"),
+        lambda: lifecycle.mark_for_publication(make_uow(), other, "DT-2025-001", "摘要"),
     ]
     for call in calls:
         with pytest.raises(PermissionDenied):
             call()
     with pytest.raises(PermissionDenied):
-        acc.get_rule(make_uow(), None, "c1")
+        deductions.get_rule(make_uow(), None, "c1")
 
 
 # ---------------------------------------------------------------- the status flow
@@ -185,31 +188,35 @@ def test_the_status_flow_one_step_at_a_time_with_dates_in_order(
     open_one(make_uow, admin)
     number = "DT-2025-001"
     with pytest.raises(Refused, match="next step is investigated"):
-        acc.advance(make_uow(), admin, number, "decided", date(2026, 2, 1), "决定", clock=Clock())
+        lifecycle.advance(make_uow(), admin, number, "decided", date(2026, 2, 1), "决定", clock=Clock())
     with pytest.raises(Refused, match="before the case was opened"):
-        acc.advance(make_uow(), admin, number, "investigated", date(2026, 1, 4), clock=Clock())
+        lifecycle.advance(make_uow(), admin, number, "investigated", date(2026, 1, 4), clock=Clock())
     with pytest.raises(Refused, match="in the future"):
-        acc.advance(make_uow(), admin, number, "investigated", date(2026, 3, 2), clock=Clock())
+        lifecycle.advance(make_uow(), admin, number, "investigated", date(2026, 3, 2), clock=Clock())
     with pytest.raises(Refused, match="to: one of"):
-        acc.advance(make_uow(), admin, number, "opened", date(2026, 1, 6), clock=Clock())
-    acc.advance(
+        lifecycle.advance(make_uow(), admin, number, "opened", date(2026, 1, 6), clock=Clock())
+    lifecycle.advance(
         make_uow(), admin, number, "investigated", date(2026, 1, 5), clock=Clock()
     )  # same day is fine
     with pytest.raises(Refused, match="give the decision"):
-        acc.advance(make_uow(), admin, number, "decided", date(2026, 2, 1), clock=Clock())
-    decided = acc.advance(make_uow(), admin, number, "decided", date(2026, 2, 1), "诫勉谈话", clock=Clock())
+        lifecycle.advance(make_uow(), admin, number, "decided", date(2026, 2, 1), clock=Clock())
+    decided = lifecycle.advance(
+        make_uow(), admin, number, "decided", date(2026, 2, 1), "诫勉谈话", clock=Clock()
+    )
     assert (decided.status, decided.decision, decided.decided_on) == ("decided", "诫勉谈话", date(2026, 2, 1))
     with pytest.raises(Refused, match="not marked for publication"):
-        acc.advance(make_uow(), admin, number, "published", date(2026, 2, 2), clock=Clock())
-    acc.mark_for_publication(make_uow(), admin, number, "某窗口违规收费，已作处理。")
-    published = acc.advance(make_uow(), admin, number, "published", date(2026, 2, 2), clock=Clock())
+        lifecycle.advance(make_uow(), admin, number, "published", date(2026, 2, 2), clock=Clock())
+    lifecycle.mark_for_publication(make_uow(), admin, number, "某窗口违规收费，已作处理。")
+    published = lifecycle.advance(make_uow(), admin, number, "published", date(2026, 2, 2), clock=Clock())
     assert published.status == "published" and not published.editable
     with pytest.raises(Refused, match="next step is none"):
-        acc.advance(make_uow(), admin, number, "published", date(2026, 2, 3), clock=Clock())
+        lifecycle.advance(make_uow(), admin, number, "published", date(2026, 2, 3), clock=Clock())
     for change in (
-        lambda: acc.edit_case(make_uow(), admin, number, facts="新事实"),
-        lambda: acc.add_person(make_uow(), admin, number, name=NAME, post="p", level="", sanction="transfer"),
-        lambda: acc.unmark_for_publication(make_uow(), admin, number),
+        lambda: lifecycle.edit_case(make_uow(), admin, number, facts="新事实"),
+        lambda: lifecycle.add_person(
+            make_uow(), admin, number, name=NAME, post="p", level="", sanction="transfer"
+        ),
+        lambda: lifecycle.unmark_for_publication(make_uow(), admin, number),
     ):
         with pytest.raises(Refused, match="is published"):
             change()
@@ -222,20 +229,20 @@ def test_edits_are_audited_and_type_changes_stop_at_the_decision(
 ) -> None:
     open_one(make_uow, admin)
     number = "DT-2025-001"
-    edited = acc.edit_case(
+    edited = lifecycle.edit_case(
         make_uow(), admin, number, case_type="slow", subtype="slack_inefficient", facts="改"
     )
     assert (edited.case_type, edited.subtype, edited.facts) == ("slow", "slack_inefficient", "改")
     with pytest.raises(Refused, match="not a sub-type of inaction"):
-        acc.edit_case(make_uow(), admin, number, case_type="inaction")
+        lifecycle.edit_case(make_uow(), admin, number, case_type="inaction")
     with pytest.raises(Refused, match="cannot be edited"):
-        acc.edit_case(make_uow(), admin, number, status="published")
+        lifecycle.edit_case(make_uow(), admin, number, status="published")
     with pytest.raises(Refused, match="is not decided"):
-        acc.edit_case(make_uow(), admin, number, decision="x")
+        lifecycle.edit_case(make_uow(), admin, number, decision="x")
     decide(make_uow, admin)
     with pytest.raises(Refused, match="type and sub-type can no longer change"):
-        acc.edit_case(make_uow(), admin, number, subtype="indifferent_perfunctory")
-    assert acc.edit_case(make_uow(), admin, number, decision="通报批评").decision == "通报批评"
+        lifecycle.edit_case(make_uow(), admin, number, subtype="indifferent_perfunctory")
+    assert lifecycle.edit_case(make_uow(), admin, number, decision="通报批评").decision == "通报批评"
     with make_uow() as uow:
         entry = (
             uow.session.execute(
@@ -260,7 +267,7 @@ def test_names_are_encrypted_at_rest_masked_in_views_and_revealed_only_audited(
     make_uow: MakeUow, admin: CurrentUser
 ) -> None:
     open_one(make_uow, admin)
-    person = acc.add_person(
+    person = lifecycle.add_person(
         make_uow(), admin, "DT-2025-001", name=NAME, post="窗口科长", level="科级", sanction="admonition_talk"
     )
     assert person.name_masked == "欧***" and person.category == "organisational"
@@ -272,25 +279,25 @@ def test_names_are_encrypted_at_rest_masked_in_views_and_revealed_only_audited(
     assert [p.name_masked for p in detail.persons] == ["欧***"]
     assert NAME not in repr(detail) and NAME not in repr(counts_service.list_cases(make_uow(), admin))
 
-    assert acc.reveal_name(make_uow(), admin, person.id) == NAME
+    assert lifecycle.reveal_name(make_uow(), admin, person.id) == NAME
     with make_uow() as uow:
         entries = uow.session.execute(select(AuditEntry)).scalars().all()
         reveal = [e for e in entries if e.action == "accountability_person.reveal"]
         assert len(reveal) == 1 and reveal[0].actor == "admin1" and reveal[0].after["case"] == "DT-2025-001"
         assert not any(NAME in json.dumps([e.before, e.after], ensure_ascii=False) for e in entries)
     with pytest.raises(NotFound):
-        acc.reveal_name(make_uow(), admin, person.id + 100)
+        lifecycle.reveal_name(make_uow(), admin, person.id + 100)
 
 
 def test_person_refusals_and_removal(make_uow: MakeUow, admin: CurrentUser) -> None:
     open_one(make_uow, admin)
     number = "DT-2025-001"
     with pytest.raises(Refused, match="sanction: one of"):
-        acc.add_person(make_uow(), admin, number, name=NAME, post="p", level="", sanction="fine")
+        lifecycle.add_person(make_uow(), admin, number, name=NAME, post="p", level="", sanction="fine")
     with pytest.raises(Refused, match="name"):
-        acc.add_person(make_uow(), admin, number, name=" ", post="p", level="", sanction="transfer")
+        lifecycle.add_person(make_uow(), admin, number, name=" ", post="p", level="", sanction="transfer")
     with pytest.raises(Refused, match="before the case was opened"):
-        acc.add_person(
+        lifecycle.add_person(
             make_uow(),
             admin,
             number,
@@ -301,16 +308,18 @@ def test_person_refusals_and_removal(make_uow: MakeUow, admin: CurrentUser) -> N
             sanctioned_on=date(2026, 1, 1),
         )
     with pytest.raises(NotFound):
-        acc.add_person(make_uow(), admin, "nope", name=NAME, post="p", level="", sanction="transfer")
-    first = acc.add_person(make_uow(), admin, number, name=NAME, post="p", level="", sanction="transfer")
-    second = acc.add_person(
+        lifecycle.add_person(make_uow(), admin, "nope", name=NAME, post="p", level="", sanction="transfer")
+    first = lifecycle.add_person(
+        make_uow(), admin, number, name=NAME, post="p", level="", sanction="transfer"
+    )
+    second = lifecycle.add_person(
         make_uow(), admin, number, name=OTHER_NAME, post="q", level="", sanction="removal"
     )
     assert (first.position, second.position) == (0, 1)
-    acc.remove_person(make_uow(), admin, number, first.id)
+    lifecycle.remove_person(make_uow(), admin, number, first.id)
     assert [p.id for p in acc.case_detail(make_uow(), admin, number).persons] == [second.id]
     with pytest.raises(NotFound):
-        acc.remove_person(make_uow(), admin, number, first.id)
+        lifecycle.remove_person(make_uow(), admin, number, first.id)
     assert ("admin1", "accountability_person.remove") in audit_actions(make_uow)
 
 
@@ -320,19 +329,21 @@ def test_person_refusals_and_removal(make_uow: MakeUow, admin: CurrentUser) -> N
 def test_a_public_summary_must_not_name_a_person_handled(make_uow: MakeUow, admin: CurrentUser) -> None:
     open_one(make_uow, admin)
     number = "DT-2025-001"
-    acc.add_person(make_uow(), admin, number, name=NAME, post="科长", level="", sanction="transfer")
+    lifecycle.add_person(make_uow(), admin, number, name=NAME, post="科长", level="", sanction="transfer")
     for summary in (f"{NAME}违规收费", "欧阳 明华违规收费"):
         with pytest.raises(Refused, match="must not name anyone"):
-            acc.mark_for_publication(make_uow(), admin, number, summary)
+            lifecycle.mark_for_publication(make_uow(), admin, number, summary)
     with pytest.raises(Refused, match="public_summary"):
-        acc.mark_for_publication(make_uow(), admin, number, "  ")
-    marked = acc.mark_for_publication(make_uow(), admin, number, "某科长违规收费，已调离。")
+        lifecycle.mark_for_publication(make_uow(), admin, number, "  ")
+    marked = lifecycle.mark_for_publication(make_uow(), admin, number, "某科长违规收费，已调离。")
     assert marked.for_publication and marked.public_summary == "某科长违规收费，已调离。"
     # a person added later whose name the summary holds is refused too
-    acc.mark_for_publication(make_uow(), admin, number, "李建国所在窗口违规收费。")
+    lifecycle.mark_for_publication(make_uow(), admin, number, "李建国所在窗口违规收费。")
     with pytest.raises(Refused, match="must not name anyone"):
-        acc.add_person(make_uow(), admin, number, name=OTHER_NAME, post="p", level="", sanction="transfer")
-    unmarked = acc.unmark_for_publication(make_uow(), admin, number)
+        lifecycle.add_person(
+            make_uow(), admin, number, name=OTHER_NAME, post="p", level="", sanction="transfer"
+        )
+    unmarked = lifecycle.unmark_for_publication(make_uow(), admin, number)
     assert not unmarked.for_publication
 
 
@@ -341,11 +352,13 @@ def test_public_cases_show_published_marked_cases_without_names_newest_first(
 ) -> None:
     for number, day in (("A-1", 2), ("A-2", 10), ("A-3", 5)):
         open_one(make_uow, admin, number)
-        acc.add_person(make_uow(), admin, number, name=NAME, post="科长", level="科级", sanction="removal")
+        lifecycle.add_person(
+            make_uow(), admin, number, name=NAME, post="科长", level="科级", sanction="removal"
+        )
         decide(make_uow, admin, number)
         if number != "A-3":
-            acc.mark_for_publication(make_uow(), admin, number, f"典型问题 {number}")
-            acc.advance(make_uow(), admin, number, "published", date(2026, 2, day), clock=Clock())
+            lifecycle.mark_for_publication(make_uow(), admin, number, f"典型问题 {number}")
+            lifecycle.advance(make_uow(), admin, number, "published", date(2026, 2, day), clock=Clock())
     shown = counts_service.public_cases(make_uow())
     assert [c.number for c in shown] == ["A-2", "A-1"]
     assert shown[0].unit_name == "单位u1" and shown[0].summary == "典型问题 A-2"
@@ -359,14 +372,14 @@ def test_public_cases_show_published_marked_cases_without_names_newest_first(
 def test_deciding_proposes_the_rules_points_and_confirming_makes_an_adjustment(
     make_uow: MakeUow, admin: CurrentUser
 ) -> None:
-    assert acc.get_rule(make_uow(), admin, "c1") == {"inaction": 1.0, "slow": 0.5, "misconduct": 2.0}
+    assert deductions.get_rule(make_uow(), admin, "c1") == {"inaction": 1.0, "slow": 0.5, "misconduct": 2.0}
     open_one(make_uow, admin)
-    acc.add_person(
+    lifecycle.add_person(
         make_uow(), admin, "DT-2025-001", name=NAME, post="窗口科长", level="科级", sanction="transfer"
     )
     decided = decide(make_uow, admin)
     assert (decided.deduction_points, decided.deduction_status) == (2.0, "proposed")  # misconduct 2.0, cap 10
-    outlook = acc.deduction_outlook(make_uow(), admin, "DT-2025-001")
+    outlook = deductions.deduction_outlook(make_uow(), admin, "DT-2025-001")
     assert outlook is not None and (outlook.points, outlook.unit_total, outlook.cap, outlook.after) == (
         2.0,
         0.0,
@@ -374,7 +387,7 @@ def test_deciding_proposes_the_rules_points_and_confirming_makes_an_adjustment(
         2.0,
     )
 
-    adjustment_id = acc.confirm_deduction(make_uow(), admin, "DT-2025-001")
+    adjustment_id = deductions.confirm_deduction(make_uow(), admin, "DT-2025-001")
     with make_uow() as uow:
         adjustment = uow.session.get(Adjustment, adjustment_id)
         assert adjustment is not None
@@ -390,14 +403,14 @@ def test_deciding_proposes_the_rules_points_and_confirming_makes_an_adjustment(
     [total] = unit_totals(make_uow(), admin, "c1")
     assert (total.unit_code, total.deduction) == ("u1", 2.0)
     with pytest.raises(Refused, match="no proposed deduction"):
-        acc.confirm_deduction(make_uow(), admin, "DT-2025-001")
+        deductions.confirm_deduction(make_uow(), admin, "DT-2025-001")
     actions = [a for _, a in audit_actions(make_uow)]
     assert "adjustment.add" in actions and "accountability_case.confirm_deduction" in actions
 
 
 def test_the_rule_is_capped_by_the_method_and_audited(make_uow: MakeUow, admin: CurrentUser) -> None:
-    acc.set_rule(make_uow(), admin, "c1", {"inaction": 12, "slow": 0, "misconduct": 2.5})
-    assert acc.get_rule(make_uow(), admin, "c1") == {"inaction": 12.0, "slow": 0.0, "misconduct": 2.5}
+    deductions.set_rule(make_uow(), admin, "c1", {"inaction": 12, "slow": 0, "misconduct": 2.5})
+    assert deductions.get_rule(make_uow(), admin, "c1") == {"inaction": 12.0, "slow": 0.0, "misconduct": 2.5}
     open_one(make_uow, admin, "I-1", case_type="inaction", subtype="idle")
     assert decide(make_uow, admin, "I-1").deduction_points == 10.0  # 12 points, cap 10 -> 10
     open_one(make_uow, admin, "S-1", case_type="slow", subtype="obstructing_passing")
@@ -410,24 +423,28 @@ def test_the_rule_is_capped_by_the_method_and_audited(make_uow: MakeUow, admin: 
         ({"inaction": True, "slow": 1, "misconduct": 1}, "give a number"),
     ):
         with pytest.raises(Refused, match=match):
-            acc.set_rule(make_uow(), admin, "c1", bad)  # type: ignore[arg-type]
+            deductions.set_rule(make_uow(), admin, "c1", bad)  # type: ignore[arg-type]
     with make_uow() as uow:
         entry = uow.session.execute(
             select(AuditEntry).where(AuditEntry.action == "accountability.rule")
         ).scalar_one()
-        assert entry.before == {"points": acc.DEFAULT_POINTS} and entry.after["points"]["inaction"] == 12.0
+        assert (
+            entry.before == {"points": deductions.DEFAULT_POINTS}
+            and entry.after["points"]["inaction"] == 12.0
+        )
     set_status(make_uow, "c1", CampaignStatus.published)
     with pytest.raises(InputsFrozen):
-        acc.set_rule(make_uow(), admin, "c1", acc.DEFAULT_POINTS)
+        deductions.set_rule(make_uow(), admin, "c1", deductions.DEFAULT_POINTS)
     with pytest.raises(InputsFrozen):
-        acc.confirm_deduction(make_uow(), admin, "I-1")
+        deductions.confirm_deduction(make_uow(), admin, "I-1")
 
 
 def test_an_exempt_case_proposes_nothing_and_cannot_be_confirmed(
     make_uow: MakeUow, admin: CurrentUser
 ) -> None:
     open_one(make_uow, admin, "E-1")
-    with make_uow() as uow:  # what a granted fault-tolerance application does (services/fault_tolerance.py)
+    # what a granted fault-tolerance application does (services/fault_tolerance_exemptions.py)
+    with make_uow() as uow:
         uow.session.execute(
             select(AccountabilityCase).where(AccountabilityCase.number == "E-1")
         ).scalar_one().exempt = True
@@ -435,7 +452,7 @@ def test_an_exempt_case_proposes_nothing_and_cannot_be_confirmed(
     decided = decide(make_uow, admin, "E-1")
     assert decided.exempt and (decided.deduction_points, decided.deduction_status) == (None, "")
     with pytest.raises(Refused, match="exempt"):
-        acc.confirm_deduction(make_uow(), admin, "E-1")
+        deductions.confirm_deduction(make_uow(), admin, "E-1")
     # exempted after the proposal: still never confirmed
     open_one(make_uow, admin, "E-2")
     assert decide(make_uow, admin, "E-2").deduction_status == "proposed"
@@ -445,7 +462,7 @@ def test_an_exempt_case_proposes_nothing_and_cannot_be_confirmed(
         ).scalar_one().exempt = True
         uow.commit()
     with pytest.raises(Refused, match="exempt"):
-        acc.confirm_deduction(make_uow(), admin, "E-2")
+        deductions.confirm_deduction(make_uow(), admin, "E-2")
     assert counts_service.counts(make_uow(), admin).exempt == 2
 
 
@@ -455,25 +472,28 @@ def test_declining_needs_a_reason_and_a_case_without_campaign_proposes_nothing(
     open_one(make_uow, admin)
     decide(make_uow, admin)
     with pytest.raises(Refused, match="reason"):
-        acc.decline_deduction(make_uow(), admin, "DT-2025-001", " ")
-    declined = acc.decline_deduction(make_uow(), admin, "DT-2025-001", "已另行扣分")
+        deductions.decline_deduction(make_uow(), admin, "DT-2025-001", " ")
+    declined = deductions.decline_deduction(make_uow(), admin, "DT-2025-001", "已另行扣分")
     assert declined.deduction_status == "declined"
     with pytest.raises(Refused, match="no proposed deduction"):
-        acc.decline_deduction(make_uow(), admin, "DT-2025-001", "again")
+        deductions.decline_deduction(make_uow(), admin, "DT-2025-001", "again")
     with make_uow() as uow:
         assert uow.session.execute(select(Adjustment)).first() is None
     open_one(make_uow, admin, "F-1", campaign_code=None)
     free = decide(make_uow, admin, "F-1")
     assert (free.deduction_points, free.deduction_status) == (None, "")
-    assert acc.deduction_outlook(make_uow(), admin, "F-1") is None
+    assert deductions.deduction_outlook(make_uow(), admin, "F-1") is None
 
 
 def test_no_name_reaches_an_exported_bundle(make_uow: MakeUow, admin: CurrentUser) -> None:
     open_one(make_uow, admin)
-    acc.add_person(make_uow(), admin, "DT-2025-001", name=NAME, post="科长", level="科级", sanction="removal")
+    lifecycle.add_person(
+        make_uow(), admin, "DT-2025-001", name=NAME, post="科长", level="科级", sanction="removal"
+    )
     decide(make_uow, admin)
-    acc.confirm_deduction(make_uow(), admin, "DT-2025-001")
-    acc.set_rule(make_uow(), admin, "c1", acc.DEFAULT_POINTS)  # the rule travels in [platform.design]
+    deductions.confirm_deduction(make_uow(), admin, "DT-2025-001")
+    # the rule travels in [platform.design]
+    deductions.set_rule(make_uow(), admin, "c1", deductions.DEFAULT_POINTS)
     with make_uow() as uow:
         frozen = freeze_bundle(uow, "c1")
     with zipfile.ZipFile(io.BytesIO(frozen.data)) as archive:
@@ -505,7 +525,7 @@ def test_counts_split_disciplinary_and_organisational_as_the_seed_reports(
     for number, case_type, subtype, unit, sanctions in SEED_SHAPED:
         open_one(make_uow, admin, number, case_type=case_type, subtype=subtype, unit_code=unit)
         for i, sanction in enumerate(sanctions):
-            acc.add_person(
+            lifecycle.add_person(
                 make_uow(),
                 admin,
                 number,
@@ -576,7 +596,9 @@ def test_counts_add_up_whatever_the_cases(make_uow: MakeUow, admin: CurrentUser,
         number = f"P-{i}"
         open_one(make_uow, admin, number, case_type=case_type, subtype=acc.CASE_SUBTYPES[case_type][0])
         for sanction in sanctions:
-            acc.add_person(make_uow(), admin, number, name="王五", post="干部", level="", sanction=sanction)
+            lifecycle.add_person(
+                make_uow(), admin, number, name="王五", post="干部", level="", sanction=sanction
+            )
     found = counts_service.counts(make_uow(), admin)
     assert found.cases == len(shapes) == sum(found.by_type.values()) == sum(found.by_subtype.values())
     assert found.persons == sum(len(s) for _, s in shapes) == sum(found.by_sanction.values())

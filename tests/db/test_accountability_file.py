@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from db.models import Role
 from db.models_registries import AccountabilityCase, AccountabilityPerson
 from services import accountability as acc
+from services import accountability_cases as lifecycle
 from services import accountability_counts as counts_service
 from services import accountability_file as af
 from services.defects import WORDINGS
@@ -212,8 +213,8 @@ def test_file_level_defects(make_uow: MakeUow, admin: CurrentUser) -> None:
     assert {d.key for d in caught.value.defects} == {"import.defect.not_xlsx"}
     # a persons file for a case already published
     run_import(make_uow, admin, CASES.encode())
-    acc.mark_for_publication(make_uow(), admin, "K-1", "某科长违规收费。")
-    acc.advance(make_uow(), admin, "K-1", "published", date(2026, 2, 1), clock=Clock())
+    lifecycle.mark_for_publication(make_uow(), admin, "K-1", "某科长违规收费。")
+    lifecycle.advance(make_uow(), admin, "K-1", "published", date(2026, 2, 1), clock=Clock())
     with pytest.raises(ImportRejected) as caught:
         run_import(
             make_uow,

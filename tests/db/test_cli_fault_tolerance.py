@@ -10,6 +10,7 @@ import pytest
 
 from db import cli, cli_fault_tolerance
 from services import fault_tolerance as ft
+from services import fault_tolerance_views as ftv
 from services.auth import CLI_OPERATOR
 from tests.db.kit import MakeUow, audit_actions
 from tests.db.test_fault_tolerance import Staff, accountability, add_accountability, add_overdue, overdue
@@ -54,7 +55,7 @@ def test_an_overdue_case_through_the_whole_procedure(
         )
         == 0
     )
-    (row,) = ft.list_applications(make_uow(), CLI_OPERATOR)
+    (row,) = ftv.list_applications(make_uow(), CLI_OPERATOR)
     assert f"filed application {row.id}" in capsys.readouterr().out
     app = str(row.id)
     assert cli.main(["fault-tolerance", "accept", app, "--note", "材料齐全"]) == 0
@@ -126,10 +127,10 @@ def test_refusals_exit_1_and_bad_files_exit_2(
     big.write_bytes(b"x" * (10 * 2**20 + 1))
     assert cli.main([*base, "--evidence", str(big)]) == 2
     assert "10 MiB" in capsys.readouterr().err
-    assert ft.list_applications(make_uow(), CLI_OPERATOR) == []
+    assert ftv.list_applications(make_uow(), CLI_OPERATOR) == []
 
     assert cli.main(base) == 0
-    (row,) = ft.list_applications(make_uow(), CLI_OPERATOR)
+    (row,) = ftv.list_applications(make_uow(), CLI_OPERATOR)
     assert cli.main(base) == 1
     assert "already has an open application" in capsys.readouterr().err
     assert cli.main(["fault-tolerance", "verify", str(row.id), "--note", "x", "--found", "none"]) == 1

@@ -1,6 +1,8 @@
-"""The fault-tolerance procedure (services.fault_tolerance): applied → accepted → verified →
-granted or refused, for overdue approvals and accountability cases, with its refusals, its
-effect on the overtime indicator and on deductions, and its audit trail.
+"""The fault-tolerance procedure (services.fault_tolerance, the lists and views of
+services.fault_tolerance_views, a grant's effect in services.fault_tolerance_exemptions):
+applied → accepted → verified → granted or refused, for overdue approvals and accountability
+cases, with its refusals, its effect on the overtime indicator and on deductions, and its
+audit trail.
 
 Every test runs on SQLite and on PostgreSQL (tests/conftest.py).
 """
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from db.models import Adjustment, AuditEntry, Campaign, CampaignStatus, OverdueCase, Role, Unit
 from db.models_registries import AccountabilityCase, FaultToleranceApplication
 from services import fault_tolerance as ft
+from services import fault_tolerance_views as ftv
 from services.errors import InputsFrozen, NotFound, Refused
 from services.indicators import GROUND_UNDER_24H, IndicatorSpec, compute_overtime_indicator, indicator_values
 from services.indicators import save_indicator as save_spec
@@ -194,7 +197,7 @@ def test_an_overdue_case_granted_stops_counting_in_the_overtime_indicator(
     app_id = file_overdue(
         make_uow, staff.liaison1, reasons=f"{GROUND_UNDER_24H}：省平台故障", evidence=("证明.pdf", b"%PDF")
     )
-    assert [c.reference for c in ft.candidate_cases(make_uow(), staff.admin1, "overdue_case", "c1")] == [
+    assert [c.reference for c in ftv.candidate_cases(make_uow(), staff.admin1, "overdue_case", "c1")] == [
         "OD-2",
         "OD-3",
     ]
@@ -216,7 +219,7 @@ def test_an_overdue_case_granted_stops_counting_in_the_overtime_indicator(
     counted = {r.unit_code: r.value for r in indicator_values(make_uow(), staff.admin1, "c1", "overtime")}
     assert counted == {"u1": 1.0, "u2": 1.0, "u3": 0.0}
 
-    view = ft.application(make_uow(), staff.liaison1, app_id)
+    view = ftv.application(make_uow(), staff.liaison1, app_id)
     assert view.row.status == "granted" and view.case_exempt
     assert (view.decision_body, view.decided_by, view.filed_by) == ("市纪委监委", "admin2", "liaison1")
     assert [(h.action, h.actor, h.status) for h in view.history] == [
@@ -225,7 +228,7 @@ def test_an_overdue_case_granted_stops_counting_in_the_overtime_indicator(
         ("verify", "admin1", "verified"),
         ("decide", "admin2", "granted"),
     ]
-    assert ft.evidence(make_uow(), staff.liaison1, app_id) == ("证明.pdf", b"%PDF")
+    assert ftv.evidence(make_uow(), staff.liaison1, app_id) == ("证明.pdf", b"%PDF")
     entries = audits(make_uow, entity="fault_tolerance_application", entity_id=str(app_id))
     assert [(e.action, (e.before or {}).get("status"), e.after["status"]) for e in entries] == [
         ("fault_tolerance.apply", None, "applied"),
@@ -306,12 +309,12 @@ def test_a_refusal_or_non_acceptance_leaves_the_case_counted_and_allows_a_new_ap
     ft.decide(make_uow(), staff.admin2, second, grant=False, document="纪容决〔2026〕8号", note="未尽职")
     assert status(make_uow, second) == "refused"
     assert not overdue(make_uow, "OD-1").exempt
-    assert [r.id for r in ft.list_applications(make_uow(), staff.admin1, status="refused")] == [second]
-    assert [r.id for r in ft.list_applications(make_uow(), staff.admin1, subject="overdue_case")] == [
+    assert [r.id for r in ftv.list_applications(make_uow(), staff.admin1, status="refused")] == [second]
+    assert [r.id for r in ftv.list_applications(make_uow(), staff.admin1, subject="overdue_case")] == [
         second,
         first,
     ]
-    assert ft.list_applications(make_uow(), staff.admin1, subject="accountability_case") == []
+    assert ftv.list_applications(make_uow(), staff.admin1, subject="accountability_case") == []
 
 
 def test_the_decision_states_the_configured_body(
@@ -321,7 +324,7 @@ def test_the_decision_states_the_configured_body(
     app_id = file_case(make_uow, staff.admin1)
     through_verification(make_uow, staff, app_id)
     ft.decide(make_uow(), staff.admin2, app_id, grant=True, document="区纪容〔2026〕1号")
-    assert ft.application(make_uow(), staff.admin1, app_id).decision_body == "区纪委监委"
+    assert ftv.application(make_uow(), staff.admin1, app_id).decision_body == "区纪委监委"
 
 
 # ---------------------------------------------------------------- refusals
@@ -337,7 +340,7 @@ def test_every_excluded_consequence_is_refused_for_both_subjects(
     assert "fault tolerance never applies" in str(refused.value)
     with pytest.raises(ft.ExcludedConsequence):
         file_case(make_uow, staff.liaison1, consequence=consequence)
-    assert ft.list_applications(make_uow(), staff.admin1) == []
+    assert ftv.list_applications(make_uow(), staff.admin1) == []
 
 
 @pytest.mark.parametrize("consequence", ft.EXCLUDED)
@@ -350,7 +353,7 @@ def test_an_excluded_consequence_found_by_verification_allows_only_a_refusal(
         ft.decide(make_uow(), staff.admin2, app_id, grant=True, document="纪容决〔2026〕9号")
     assert not accountability(make_uow, "DT-1").exempt
     ft.decide(make_uow(), staff.admin2, app_id, grant=False, document="纪容决〔2026〕9号")
-    view = ft.application(make_uow(), staff.admin1, app_id)
+    view = ftv.application(make_uow(), staff.admin1, app_id)
     assert (view.row.status, view.row.consequence, view.declared_consequence) == (
         "refused",
         consequence,
@@ -380,7 +383,7 @@ def test_applications_are_refused_for_what_the_procedure_excludes(make_uow: Make
     file_overdue(make_uow, staff.admin1)
     with pytest.raises(Refused, match="already has an open application"):
         file_overdue(make_uow, staff.liaison1)
-    assert len(ft.list_applications(make_uow(), staff.admin1)) == 1
+    assert len(ftv.list_applications(make_uow(), staff.admin1)) == 1
 
 
 def test_an_exempt_case_or_a_published_campaign_takes_no_application(make_uow: MakeUow, staff: Staff) -> None:
@@ -449,20 +452,20 @@ def test_a_liaison_files_for_its_own_unit_only_and_never_takes_a_step(
         file_case(make_uow, staff.liaison2, "DT-1")
     own = file_overdue(make_uow, staff.liaison1)
     other = file_overdue(make_uow, staff.liaison2, "OD-3")
-    assert [r.id for r in ft.list_applications(make_uow(), staff.liaison1)] == [own]
-    assert [r.id for r in ft.list_applications(make_uow(), staff.liaison2)] == [other]
-    assert [r.id for r in ft.list_applications(make_uow(), staff.admin1)] == [other, own]
-    assert [c.reference for c in ft.candidate_cases(make_uow(), staff.liaison1, "overdue_case", "c1")] == [
+    assert [r.id for r in ftv.list_applications(make_uow(), staff.liaison1)] == [own]
+    assert [r.id for r in ftv.list_applications(make_uow(), staff.liaison2)] == [other]
+    assert [r.id for r in ftv.list_applications(make_uow(), staff.admin1)] == [other, own]
+    assert [c.reference for c in ftv.candidate_cases(make_uow(), staff.liaison1, "overdue_case", "c1")] == [
         "OD-2"
     ]
-    assert [c.reference for c in ft.candidate_cases(make_uow(), staff.liaison1, "accountability_case")] == [
+    assert [c.reference for c in ftv.candidate_cases(make_uow(), staff.liaison1, "accountability_case")] == [
         "DT-1",
         "DT-2",
     ]
     with pytest.raises(PermissionDenied):
-        ft.application(make_uow(), staff.liaison2, own)
+        ftv.application(make_uow(), staff.liaison2, own)
     with pytest.raises(PermissionDenied):
-        ft.evidence(make_uow(), staff.liaison2, own)
+        ftv.evidence(make_uow(), staff.liaison2, own)
     for step in (
         lambda: ft.accept(make_uow(), staff.liaison1, own),
         lambda: ft.not_accept(make_uow(), staff.liaison1, own, "不予受理"),
@@ -477,7 +480,7 @@ def test_a_liaison_files_for_its_own_unit_only_and_never_takes_a_step(
     assert status(make_uow, own) == "verified"
     other_roles = add_user(make_uow, "caller1", Role.caller)
     with pytest.raises(PermissionDenied):
-        ft.list_applications(make_uow(), other_roles)
+        ftv.list_applications(make_uow(), other_roles)
     with pytest.raises(PermissionDenied):
         file_overdue(make_uow, other_roles, "OD-2")
 

@@ -1,6 +1,6 @@
-"""Inspection rounds and visits (services.inspections): planning, the round's lifecycle,
-recording a visit on the phone with every refusal, verification, lists and photos, all
-audited. Every test runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+"""Inspection rounds and visits (services.inspection_rounds, services.inspections): planning,
+the round's lifecycle, recording a visit on the phone with every refusal, verification,
+lists and photos, all audited. Every test runs on SQLite and on PostgreSQL (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from db.models import AuditEntry, CampaignStatus, Role, User
 from db.models_registries import InspectionFinding, InspectionPhoto, InspectionVisit
 from scoring.registries import check_head_counts
+from services import inspection_rounds as ir
 from services import inspections as ins
 from services.errors import InputsFrozen, NotFound, Refused
 from services.inspection_photos import PhotoRefused
@@ -47,7 +48,7 @@ def audits(make_uow: MakeUow, action: str) -> list[tuple[str, str, dict | None, 
         ]
 
 
-def plan(make_uow: MakeUow, admin: CurrentUser, **overrides: object) -> ins.RoundView:
+def plan(make_uow: MakeUow, admin: CurrentUser, **overrides: object) -> ir.RoundView:
     args: dict[str, object] = dict(
         code="R1",
         name="第一轮暗访",
@@ -59,7 +60,7 @@ def plan(make_uow: MakeUow, admin: CurrentUser, **overrides: object) -> ins.Roun
         notes="窗口单位",
     )
     args.update(overrides)
-    return ins.plan_round(make_uow(), admin, "c1", **args)  # type: ignore[arg-type]
+    return ir.plan_round(make_uow(), admin, "c1", **args)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def world(make_uow: MakeUow) -> World:
     bob = add_user(make_uow, "bob", Role.inspector)
     carl = add_user(make_uow, "carl", Role.inspector)
     rnd = plan(make_uow, admin)
-    ins.start_round(make_uow(), admin, rnd.id)
+    ir.start_round(make_uow(), admin, rnd.id)
     return World(admin, ann, bob, carl, rnd.id)
 
 
@@ -101,7 +102,7 @@ def gps_jpeg() -> bytes:
 
 
 def test_planning_a_round_stores_it_and_audits_it(make_uow: MakeUow, world: World) -> None:
-    [rnd] = ins.list_rounds(make_uow(), world.admin, "c1")
+    [rnd] = ir.list_rounds(make_uow(), world.admin, "c1")
     assert (rnd.code, rnd.name, rnd.mode, rnd.status) == ("R1", "第一轮暗访", "covert", "active")
     assert (rnd.starts_on, rnd.ends_on, rnd.unit_codes, rnd.inspectors) == (
         START,
@@ -137,7 +138,7 @@ def test_planning_refusals(make_uow: MakeUow, world: World, overrides: dict, err
     args = {"code": "R2", **overrides}
     with pytest.raises(error, match=match):
         plan(make_uow, world.admin, **args)
-    assert len(ins.list_rounds(make_uow(), world.admin, "c1")) == 1
+    assert len(ir.list_rounds(make_uow(), world.admin, "c1")) == 1
 
 
 def test_a_disabled_inspector_cannot_be_assigned(make_uow: MakeUow, world: World) -> None:
@@ -152,7 +153,7 @@ def test_only_admins_plan_and_a_published_campaign_takes_no_rounds(make_uow: Mak
     with pytest.raises(PermissionDenied):
         plan(make_uow, world.ann, code="R2")
     with pytest.raises(PermissionDenied):
-        ins.list_rounds(make_uow(), world.ann, "c1")
+        ir.list_rounds(make_uow(), world.ann, "c1")
     set_status(make_uow, "c1", CampaignStatus.published)
     with pytest.raises(InputsFrozen):
         plan(make_uow, world.admin, code="R2")
@@ -160,22 +161,22 @@ def test_only_admins_plan_and_a_published_campaign_takes_no_rounds(make_uow: Mak
 
 def test_the_lifecycle_moves_only_forward(make_uow: MakeUow, world: World) -> None:
     with pytest.raises(Refused, match="is active: only a planned round can be started"):
-        ins.start_round(make_uow(), world.admin, world.round_id)
-    closed = ins.close_round(make_uow(), world.admin, world.round_id)
+        ir.start_round(make_uow(), world.admin, world.round_id)
+    closed = ir.close_round(make_uow(), world.admin, world.round_id)
     assert closed.status == "closed"
     with pytest.raises(Refused, match="only a active round can be closed"):
-        ins.close_round(make_uow(), world.admin, world.round_id)
+        ir.close_round(make_uow(), world.admin, world.round_id)
     with pytest.raises(Refused, match="is closed: it can no longer be changed"):
-        ins.update_round(make_uow(), world.admin, world.round_id, notes="late")
+        ir.update_round(make_uow(), world.admin, world.round_id, notes="late")
     with pytest.raises(NotFound):
-        ins.start_round(make_uow(), world.admin, 999)
+        ir.start_round(make_uow(), world.admin, 999)
     with pytest.raises(PermissionDenied):
-        ins.close_round(make_uow(), world.ann, world.round_id)
+        ir.close_round(make_uow(), world.ann, world.round_id)
 
 
 def test_updating_a_round_is_audited_and_keeps_what_visits_need(make_uow: MakeUow, world: World) -> None:
     visit(make_uow, world.ann, world.round_id)  # u1 on 2026-03-01 by ann
-    updated = ins.update_round(
+    updated = ir.update_round(
         make_uow(),
         world.admin,
         world.round_id,
@@ -196,15 +197,15 @@ def test_updating_a_round_is_audited_and_keeps_what_visits_need(make_uow: MakeUo
     assert (before["ends_on"], after["ends_on"]) == ("2026-03-05", "2026-03-10")
 
     with pytest.raises(Refused, match="units already visited in round R1 must stay: u1"):
-        ins.update_round(make_uow(), world.admin, world.round_id, unit_codes=["u3"])
+        ir.update_round(make_uow(), world.admin, world.round_id, unit_codes=["u3"])
     with pytest.raises(Refused, match="recorded visits in round R1 must stay: ann"):
-        ins.update_round(make_uow(), world.admin, world.round_id, inspector_usernames=["carl"])
+        ir.update_round(make_uow(), world.admin, world.round_id, inspector_usernames=["carl"])
     with pytest.raises(Refused, match="2026-03-01, outside 2026-03-02"):
-        ins.update_round(make_uow(), world.admin, world.round_id, starts_on=date(2026, 3, 2))
+        ir.update_round(make_uow(), world.admin, world.round_id, starts_on=date(2026, 3, 2))
     with pytest.raises(Refused, match="mode can change only while planned"):
-        ins.update_round(make_uow(), world.admin, world.round_id, mode="open")
+        ir.update_round(make_uow(), world.admin, world.round_id, mode="open")
     # nothing changed: no audit entry
-    ins.update_round(make_uow(), world.admin, world.round_id, notes="延长")
+    ir.update_round(make_uow(), world.admin, world.round_id, notes="延长")
     assert len(audits(make_uow, "inspection_round.update")) == 1
 
 
@@ -310,7 +311,7 @@ def test_only_assigned_inspectors_of_an_active_round_record(make_uow: MakeUow, w
     planned = plan(make_uow, world.admin, code="R2")
     with pytest.raises(Refused, match="round R2 is planned: visits are recorded only while it is active"):
         visit(make_uow, world.ann, planned.id)
-    ins.close_round(make_uow(), world.admin, world.round_id)
+    ir.close_round(make_uow(), world.admin, world.round_id)
     with pytest.raises(Refused, match="round R1 is closed"):
         visit(make_uow, world.ann, world.round_id)
 
@@ -382,7 +383,7 @@ def test_verify_and_reject_are_audited_with_before_and_after(make_uow: MakeUow, 
     assert [v.status for v in ins.list_visits(make_uow(), world.admin, "c1", status="rejected")] == [
         "rejected"
     ] * 2
-    [rnd] = ins.list_rounds(make_uow(), world.admin, "c1")
+    [rnd] = ir.list_rounds(make_uow(), world.admin, "c1")
     assert (rnd.visits_recorded, rnd.visits_verified, rnd.visits_rejected) == (0, 0, 2)
     with pytest.raises(PermissionDenied):
         ins.verify_visit(make_uow(), world.ann, first)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from db.bundle_io import export_bundle, import_bundle
 from db.models import Adjustment, Campaign, CampaignStatus, IndicatorValue, Role, Unit, UnitResult
 from scoring import BundleError, load_bundle
-from services import accountability
+from services import accountability_cases, accountability_deductions
 from services.indicators import IndicatorSpec, save_indicator
 from services.inspection_rates import feed_finding_deductions, feed_rates, set_rule
 from services.permissions import CurrentUser
@@ -67,8 +67,10 @@ def build(make_uow: MakeUow) -> CurrentUser:
     set_rule(make_uow(), admin, CODE, feed="deductions", points_per_finding=1.5)
     feed_finding_deductions(make_uow(), admin, CODE, starts_on=MARCH[0], ends_on=MARCH[1])
     # a decided accountability case (慢作为) whose deduction an admin confirms
-    accountability.set_rule(make_uow(), admin, CODE, {"inaction": 1.0, "slow": 3.0, "misconduct": 2.0})
-    accountability.open_case(
+    accountability_deductions.set_rule(
+        make_uow(), admin, CODE, {"inaction": 1.0, "slow": 3.0, "misconduct": 2.0}
+    )
+    accountability_cases.open_case(
         make_uow(),
         admin,
         number="DT-2025-001",
@@ -81,9 +83,9 @@ def build(make_uow: MakeUow) -> CurrentUser:
         opened_on=date(2025, 5, 6),
         campaign_code=CODE,
     )
-    accountability.advance(make_uow(), admin, "DT-2025-001", "investigated", date(2025, 5, 20))
-    accountability.advance(make_uow(), admin, "DT-2025-001", "decided", date(2025, 6, 3), "诫勉谈话")
-    accountability.confirm_deduction(make_uow(), admin, "DT-2025-001")
+    accountability_cases.advance(make_uow(), admin, "DT-2025-001", "investigated", date(2025, 5, 20))
+    accountability_cases.advance(make_uow(), admin, "DT-2025-001", "decided", date(2025, 6, 3), "诫勉谈话")
+    accountability_deductions.confirm_deduction(make_uow(), admin, "DT-2025-001")
     return admin
 
 

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from db.models import Adjustment, Role
 from db.models_registries import AccountabilityCase
 from services import accountability as acc
+from services import accountability_cases as lifecycle
 from services.permissions import CurrentUser
 from tests.db.kit import Clock, MakeUow, add_user, audit_actions, seed_campaign
 from tests.pages.chrome import enter_submitting_forms, nodes
@@ -53,7 +54,7 @@ def register(at: AppTest) -> list[dict[str, object]]:
 
 
 def decided_case(make_uow: MakeUow, admin: CurrentUser, number: str = "DT-1", **kw: object) -> None:
-    acc.open_case(
+    lifecycle.open_case(
         make_uow(),
         admin,
         number=number,
@@ -67,12 +68,14 @@ def decided_case(make_uow: MakeUow, admin: CurrentUser, number: str = "DT-1", **
         campaign_code="c1",
         clock=Clock(),
     )
-    acc.add_person(make_uow(), admin, number, name=NAME, post="局长", level="县处级", sanction="removal")
-    acc.add_person(
+    lifecycle.add_person(
+        make_uow(), admin, number, name=NAME, post="局长", level="县处级", sanction="removal"
+    )
+    lifecycle.add_person(
         make_uow(), admin, number, name="李四", post="科长", level="", sanction="disciplinary_sanction"
     )
-    acc.advance(make_uow(), admin, number, "investigated", date(2026, 1, 10), clock=Clock())
-    acc.advance(make_uow(), admin, number, "decided", date(2026, 2, 1), "免职", clock=Clock())
+    lifecycle.advance(make_uow(), admin, number, "investigated", date(2026, 1, 10), clock=Clock())
+    lifecycle.advance(make_uow(), admin, number, "decided", date(2026, 2, 1), "免职", clock=Clock())
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services import fault_tolerance as ft
+from services import fault_tolerance_views as ftv
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow
 from tests.db.test_fault_tolerance import Staff, accountability, add_accountability, add_overdue, overdue
@@ -72,7 +73,7 @@ def test_admins_take_an_overdue_case_through_the_procedure(
     assert t("ft.empty", lang) in [i.value for i in at.info]
     fill_new(at, "overdue_case", "OD-1")
     ok(at)
-    (row,) = ft.list_applications(make_uow(), staff.admin1)
+    (row,) = ftv.list_applications(make_uow(), staff.admin1)
     assert [s.value for s in at.success] == [t("ft.new.done", lang, id=row.id)]
     assert (row.reference, row.unit_code, row.status) == ("OD-1", "u1", "applied")
     assert len(at.dataframe[0].value) == 1
@@ -118,7 +119,7 @@ def test_an_excluded_consequence_is_refused_in_the_persons_language(
     assert [e.value for e in at.error] == [
         t("ft.error.excluded", lang, situation=t("ft.consequence.food_safety", lang))
     ]
-    assert ft.list_applications(make_uow(), staff.admin1) == []
+    assert ftv.list_applications(make_uow(), staff.admin1) == []
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -144,9 +145,9 @@ def test_a_liaison_files_for_its_own_unit_and_takes_no_step(
     ]
     fill_new(at, "overdue_case", "OD-1")
     ok(at)
-    rows = ft.list_applications(make_uow(), staff.liaison1)
+    rows = ftv.list_applications(make_uow(), staff.liaison1)
     assert [(r.reference, r.status) for r in rows] == [("OD-1", "applied")]
-    assert [r.id for r in ft.list_applications(make_uow(), staff.admin1)] == [rows[0].id, other]
+    assert [r.id for r in ftv.list_applications(make_uow(), staff.admin1)] == [rows[0].id, other]
     # the next step is an admin's: no form, a note saying so
     assert not [b for b in at.button if b.key in ("ft.accept.submit", "ft.not_accept")]
     assert t("ft.liaison_waits", lang, step=t("ft.step.accept", lang)) in [c.value for c in at.caption]

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.models import CampaignStatus, Role
 from db.models_registries import InspectionRound, InspectionVisit
+from services import inspection_rounds as ir
 from services import inspections as ins
 from services.permissions import CurrentUser
 from tests.db.kit import MakeUow, add_user, seed_campaign
@@ -71,7 +72,7 @@ def test_an_admin_plans_and_starts_a_round(
     at.button(key="inspections.start").click().run()
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == [t("inspections.started", lang, code="R1")]
-    [view] = ins.list_rounds(make_uow(), admin, "c1")
+    [view] = ir.list_rounds(make_uow(), admin, "c1")
     assert view.status == "active"
 
     # a refusal is shown in words, not as a traceback: the code is taken
@@ -89,7 +90,7 @@ def test_an_admin_verifies_and_rejects_visits(
 ) -> None:
     admin, ann = people
     today = beijing_today()
-    rnd = ins.plan_round(
+    rnd = ir.plan_round(
         make_uow(),
         admin,
         "c1",
@@ -101,7 +102,7 @@ def test_an_admin_verifies_and_rejects_visits(
         unit_codes=["u1", "u2"],
         inspector_usernames=["ann"],
     )
-    ins.start_round(make_uow(), admin, rnd.id)
+    ir.start_round(make_uow(), admin, rnd.id)
     at_time = datetime.now(BEIJING) - timedelta(hours=1)
     first = ins.record_visit(
         make_uow(),

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.models import Role
 from services import accountability as acc
+from services import accountability_cases as lifecycle
 from services.permissions import CurrentUser
 from tests.db.kit import Clock, MakeUow, add_user, seed_campaign
 from ui.messages import t
@@ -33,7 +34,7 @@ def admin(app_database: str, make_uow: MakeUow, monkeypatch: pytest.MonkeyPatch)
 def case(
     make_uow: MakeUow, admin: CurrentUser, number: str, case_type: str, published_day: int | None
 ) -> None:
-    acc.open_case(
+    lifecycle.open_case(
         make_uow(),
         admin,
         number=number,
@@ -46,14 +47,14 @@ def case(
         opened_on=date(2026, 1, 5),
         clock=Clock(),
     )
-    acc.add_person(
+    lifecycle.add_person(
         make_uow(), admin, number, name=NAME, post="窗口负责人", level="科级", sanction="admonition_talk"
     )
-    acc.advance(make_uow(), admin, number, "investigated", date(2026, 1, 10), clock=Clock())
-    acc.advance(make_uow(), admin, number, "decided", date(2026, 1, 20), "诫勉谈话", clock=Clock())
-    acc.mark_for_publication(make_uow(), admin, number, f"典型问题 {number}：窗口推诿。")
+    lifecycle.advance(make_uow(), admin, number, "investigated", date(2026, 1, 10), clock=Clock())
+    lifecycle.advance(make_uow(), admin, number, "decided", date(2026, 1, 20), "诫勉谈话", clock=Clock())
+    lifecycle.mark_for_publication(make_uow(), admin, number, f"典型问题 {number}：窗口推诿。")
     if published_day is not None:
-        acc.advance(make_uow(), admin, number, "published", date(2026, 2, published_day), clock=Clock())
+        lifecycle.advance(make_uow(), admin, number, "published", date(2026, 2, published_day), clock=Clock())
 
 
 def page(repo_root: Path, lang: str) -> AppTest:

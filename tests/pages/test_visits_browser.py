@@ -20,7 +20,7 @@ from db.engine import get_engine
 from db.models import CampaignStatus, Role
 from db.models_registries import InspectionPhoto, InspectionVisit
 from db.uow import UnitOfWork
-from services import inspections as ins
+from services import inspection_rounds as ir
 from tests.db.kit import PASSWORD, add_user, seed_campaign
 from tests.serving import CHROMIUM, PHONE, chromium, phone_page, serve_app, server_env
 from ui.messages import t
@@ -67,7 +67,7 @@ def test_an_inspector_records_a_visit_with_a_photo_on_a_phone(
     admin = add_user(make_uow, "admin1", Role.admin)
     add_user(make_uow, "ann", Role.inspector)
     today = beijing_today()
-    rnd = ins.plan_round(
+    rnd = ir.plan_round(
         make_uow(),
         admin,
         "c1",
@@ -79,7 +79,7 @@ def test_an_inspector_records_a_visit_with_a_photo_on_a_phone(
         unit_codes=["u1", "u2"],
         inspector_usernames=["ann"],
     )
-    ins.start_round(make_uow(), admin, rnd.id)
+    ir.start_round(make_uow(), admin, rnd.id)
     photo = tmp_path / "IMG_0042.jpg"
     raw = gps_photo(photo)
     env = server_env(database_url, tmp_path / "data", APPRAISAL_SECRET_KEY=KEY)

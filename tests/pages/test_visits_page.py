@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.models import CampaignStatus, Role
 from db.models_registries import InspectionVisit
+from services import inspection_rounds as ir
 from services import inspections as ins
 from services.inspection_photos import MAX_PHOTO_BYTES
 from services.permissions import CurrentUser
@@ -30,7 +31,7 @@ def round_id(app_database: str, make_uow: MakeUow) -> int:
     admin = add_user(make_uow, "admin1", Role.admin)
     add_user(make_uow, "ann", Role.inspector)
     today = beijing_today()
-    rnd = ins.plan_round(
+    rnd = ir.plan_round(
         make_uow(),
         admin,
         "c1",
@@ -42,12 +43,12 @@ def round_id(app_database: str, make_uow: MakeUow) -> int:
         unit_codes=["u1", "u2"],
         inspector_usernames=["ann"],
     )
-    ins.start_round(make_uow(), admin, rnd.id)
+    ir.start_round(make_uow(), admin, rnd.id)
     return rnd.id
 
 
 def inspector(make_uow: MakeUow) -> CurrentUser:
-    return ins.inspector_account(make_uow(), add_user(make_uow, "boss", Role.admin), "ann")
+    return ir.inspector_account(make_uow(), add_user(make_uow, "boss", Role.admin), "ann")
 
 
 def page(repo_root: Path, user: CurrentUser, lang: str) -> AppTest:
