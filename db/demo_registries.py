@@ -43,8 +43,6 @@ the city is what it was. Names of people handled are stored only encrypted.
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -85,6 +83,8 @@ from db.models_registries import (
 from db.uow import UnitOfWork
 from scoring.params import parse_campaign_toml
 from scoring.registries import CASE_SUBTYPES, HARMS, case_deduction, check_head_counts, finding_deductions
+from services.accountability_deductions import case_evidence
+from services.inspection_rates import deduction_reason, findings_csv_rows
 
 REVIEW_YEAR: Final = YEARS[-1]
 INSPECTOR: Final = "inspector1"
@@ -198,7 +198,6 @@ OBJECTIVE_REASONS: Final = (
     "申请人补正材料在途，系统未暂停计时",
     "现场勘验需申请人到场，申请人临时改期",
 )
-EVIDENCE_COLUMNS: Final = ("visit_date", "round", "harm", "description")  # as services.inspection_rates
 
 
 def _cap(data: YearData) -> float:
@@ -342,27 +341,6 @@ def _simulate_visits(data: YearData, review: Review, rng: random.Random) -> None
         visit["verified_at"] = visit["visited_at"] + timedelta(days=rng.randint(1, 3), hours=1)
 
 
-def _findings_csv(rows: list[tuple[date, str, str, str]]) -> bytes:
-    """The findings as ``services.inspection_rates.findings_csv`` writes them."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EVIDENCE_COLUMNS)
-    for day, round_code, harm, description in rows:
-        writer.writerow([day.isoformat(), round_code, harm, description])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _deduction_reason(findings: Counter[str], starts_on: date, ends_on: date, per_finding: float) -> str:
-    """As ``services.inspection_rates.deduction_reason``."""
-    n = sum(findings.values())
-    harms = "、".join(f"{h}{k}" if k > 1 else h for h, k in findings.items())
-    return (
-        f"明察暗访核实问题{n}个（{harms}），{starts_on}至{ends_on}，每个扣{per_finding:g}分"
-        f" / {n} verified inspection finding{'' if n == 1 else 's'} ({harms}) "
-        f"between {starts_on} and {ends_on}, {per_finding:g} point{'' if per_finding == 1 else 's'} each"
-    )
-
-
 def inspection_period(year: int = REVIEW_YEAR) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
@@ -392,9 +370,9 @@ def _inspection_deductions(data: YearData, review: Review, cap: float) -> list[d
                 "unit_pos": pos,
                 "kind": "deduction",
                 "points": float(p),
-                "reason": _deduction_reason(harms, starts_on, ends_on, POINTS_PER_FINDING),
+                "reason": deduction_reason(harms, starts_on, ends_on, POINTS_PER_FINDING),
                 "evidence_name": f"inspections-{code}-{starts_on}-{ends_on}.csv",
-                "evidence": _findings_csv(rows),
+                "evidence": findings_csv_rows(rows),
                 "source": f"inspections:{starts_on}..{ends_on}",
             }
         )
@@ -548,36 +526,24 @@ def _simulate_cases(data: YearData, review: Review, rng: random.Random, cap: flo
             "points": c["points"],
             "reason": f"问责案件 {c['number']}: {c['case_type']}/{c['subtype']}",
             "evidence_name": f"accountability-case-{c['number']}.txt",
-            "evidence": _case_evidence(c, lin.at(year).name, code).encode("utf-8"),
+            "evidence": case_evidence(
+                number=c["number"],
+                unit_name=lin.at(year).name,
+                unit_code=code,
+                case_type=c["case_type"],
+                subtype=c["subtype"],
+                source=c["source"],
+                source_ref=c["source_ref"],
+                body=c["body"],
+                opened_on=c["opened_on"],
+                investigated_on=c["investigated_on"],
+                decided_on=c["decided_on"],
+                facts=c["facts"],
+                decision=c.get("decision", ""),
+                persons=[(p["post"], p["level"], p["sanction"]) for p in c["persons"]],
+            ).encode("utf-8"),
             "source": f"accountability_case:{c['number']}",
         }
-
-
-def _case_evidence(c: dict[str, Any], unit_name: str, unit_code: str) -> str:
-    """As ``services.accountability_deductions.evidence_text``: the case without any name."""
-    lines = [
-        f"问责案件 Accountability case {c['number']}",
-        f"单位 Unit: {unit_name} ({unit_code})",
-        f"类型 Type: {c['case_type']}/{c['subtype']}",
-        f"来源 Source: {c['source']} {c['source_ref']}".rstrip(),
-        f"处理机关 Disciplinary body: {c['body']}",
-        f"立案 Opened: {c['opened_on'].isoformat()}",
-        f"调查 Investigated: {c['investigated_on'].isoformat() if c['investigated_on'] else ''}",
-        f"决定 Decided: {c['decided_on'].isoformat() if c['decided_on'] else ''}",
-        "",
-        "事实 Facts:",
-        c["facts"],
-        "",
-        "处理决定 Decision:",
-        c.get("decision", ""),
-        "",
-        "处理人员 Persons handled (post, level, sanction):",
-        *(f"- {p['post']} {p['level']} {p['sanction']}" for p in c["persons"]),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------- writing
 
 
 def _at(day: date, hour: float) -> datetime:

@@ -18,8 +18,9 @@ Every change is audited with its before and after values. Permission:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 from sqlalchemy import func, select
@@ -148,24 +149,61 @@ def propose_deduction(uow: UnitOfWork, case: AccountabilityCase) -> None:
 def evidence_text(view: CaseView) -> str:
     """The case as the adjustment's evidence: number, unit, type, dates, facts, decision
     and the persons' posts and sanctions; never a name."""
+    return case_evidence(
+        number=view.number,
+        unit_name=view.unit_name,
+        unit_code=view.unit_code,
+        case_type=view.case_type,
+        subtype=view.subtype,
+        source=view.source,
+        source_ref=view.source_ref,
+        body=view.disciplinary_body,
+        opened_on=view.opened_on,
+        investigated_on=view.investigated_on,
+        decided_on=view.decided_on,
+        facts=view.facts,
+        decision=view.decision,
+        persons=[(p.post, p.level, p.sanction) for p in view.persons],
+    )
+
+
+def case_evidence(
+    *,
+    number: str,
+    unit_name: str,
+    unit_code: str,
+    case_type: str,
+    subtype: str,
+    source: str,
+    source_ref: str,
+    body: str,
+    opened_on: date,
+    investigated_on: date | None,
+    decided_on: date | None,
+    facts: str,
+    decision: str,
+    persons: Sequence[tuple[str, str, str]],
+) -> str:
+    """:func:`evidence_text` from plain values (the demo writes its cases' evidence with it);
+    ``persons`` are (post, level, sanction), never names."""
     lines = [
-        f"问责案件 Accountability case {view.number}",
-        f"单位 Unit: {view.unit_name} ({view.unit_code})",
-        f"类型 Type: {view.case_type}/{view.subtype}",
-        f"来源 Source: {view.source} {view.source_ref}".rstrip(),
-        f"处理机关 Disciplinary body: {view.disciplinary_body}",
-        f"立案 Opened: {view.opened_on.isoformat()}",
-        f"调查 Investigated: {view.investigated_on.isoformat() if view.investigated_on else ''}",
-        f"决定 Decided: {view.decided_on.isoformat() if view.decided_on else ''}",
+        f"问责案件 Accountability case {number}",
+        f"单位 Unit: {unit_name} ({unit_code})",
+        f"类型 Type: {case_type}/{subtype}",
+        f"来源 Source: {source} {source_ref}".rstrip(),
+        f"处理机关 Disciplinary body: {body}",
+        f"立案 Opened: {opened_on.isoformat()}",
+        f"调查 Investigated: {investigated_on.isoformat() if investigated_on else ''}",
+        f"决定 Decided: {decided_on.isoformat() if decided_on else ''}",
         "",
         "事实 Facts:",
-        view.facts,
+        facts,
         "",
         "处理决定 Decision:",
-        view.decision,
+        decision,
         "",
         "处理人员 Persons handled (post, level, sanction):",
-        *(f"- {p.post} {p.level} {p.sanction}" for p in view.persons),
+        *(f"- {post} {level} {sanction}" for post, level, sanction in persons),
     ]
     return "\n".join(lines) + "\n"
 

@@ -29,7 +29,7 @@ import io
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Final
@@ -576,12 +576,18 @@ def _cell(text: str) -> str:
 def findings_csv(visits: list[Visit]) -> bytes:
     """The findings of ``visits`` as UTF-8 CSV (with a BOM, for spreadsheets): visit day,
     round, harm, description; no inspector and no other personal data."""
+    return findings_csv_rows(
+        (v.visited_on, v.round_code, harm, description) for v in visits for harm, description in v.findings
+    )
+
+
+def findings_csv_rows(rows: Iterable[tuple[date, str, str, str]]) -> bytes:
+    """:func:`findings_csv` of (visit day, round, harm, description) rows (the demo's too)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EVIDENCE_COLUMNS)
-    for v in visits:
-        for harm, description in v.findings:
-            writer.writerow([v.visited_on.isoformat(), _cell(v.round_code), _cell(harm), _cell(description)])
+    for day, round_code, harm, description in rows:
+        writer.writerow([day.isoformat(), _cell(round_code), _cell(harm), _cell(description)])
     return out.getvalue().encode("utf-8-sig")
 
 
