@@ -19,6 +19,7 @@ from services import inspections as ins
 from services.errors import NotFound, ServiceError
 from services.permissions import PermissionDenied
 from ui.auth import current_user
+from ui.labels import group_name
 from ui.messages import t
 from ui.page import current_lang
 from ui.timefmt import beijing_time, beijing_today
@@ -232,7 +233,7 @@ with tab_plan:
         t("inspections.plan.categories", lang),
         list(categories),
         selection_mode="multi",
-        format_func=lambda c: f"{c or '—'}（{categories[c]}）",
+        format_func=lambda c: f"{group_name(c, lang) if c else '—'}（{categories[c]}）",
         key=f"inspections.plan.categories.{gen}",
     )
     chosen_districts = right.pills(

@@ -125,9 +125,10 @@ else:
     )
 
     st.markdown(f"**{t('visits.counts', lang)}**")
-    cols = st.columns(2)
     counts: dict[str, int | None] = {}
     for i, name in enumerate(COUNTS):
+        if i % 2 == 0:  # rows of two: on a phone the four counts stack in their order
+            cols = st.columns(2)
         counts[name] = cols[i % 2].number_input(
             t(f"inspections.count.{name}", lang),
             min_value=0,
@@ -216,6 +217,8 @@ else:
                 st.warning(t("visits.finding.missing", lang, harms="、".join(missing)))
             elif clock_time is None:
                 st.warning(t("visits.time.missing", lang))
+            elif not chosen.starts_on <= day <= chosen.ends_on:  # said here in words, not the service's
+                st.warning(t("visits.day.outside", lang, start=chosen.starts_on, end=chosen.ends_on))
             else:
                 visited_at = datetime.combine(day, clock_time).replace(tzinfo=BEIJING)
                 try:

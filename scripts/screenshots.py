@@ -16,7 +16,14 @@ and drives Debian's Chromium (Playwright) to take these shots (name: file in
   from lj-2025 by "next year in one step" (换届), on its method tab;
 * ``preview``: ``preview-phone.png``, the questionnaire designer's preview (问卷设计 → 预览)
   of lj-2026 on a 375-pixel phone, for a grassroots unit and the deputies, who get the
-  extra questions of their item sets.
+  extra questions of their item sets;
+* ``visit``: ``visit-phone.png``, the inspector's page (检查记录) on a 375-pixel phone,
+  signed in as ``inspector1``, in the round 2025-AF-1 with a unit chosen and the head
+  counts typed, so the three rates (三率) show;
+* ``accountability``: ``accountability.png``, the accountability cases (问责案件) of
+  lj-2024 at 1366 px;
+* ``typical``: ``typical-cases.png``, the public typical cases (典型问题通报) at 1366 px,
+  nobody signed in.
 
 Name shots to take only those (``scripts/screenshots.py register designer preview``);
 without names it takes every one. ``--out DIR`` writes them elsewhere (to compare).
@@ -47,6 +54,9 @@ FILES: Final = {
     "register": "register.png",
     "designer": "designer.png",
     "preview": "preview-phone.png",
+    "visit": "visit-phone.png",
+    "accountability": "accountability.png",
+    "typical": "typical-cases.png",
 }
 DESK: Final = {"width": 1400, "height": 1500}  # the first four shots' window
 WIDE: Final = {"width": 1366, "height": 1100}  # the set-up pages: a common laptop's width
@@ -54,6 +64,7 @@ TALL: Final = {"width": 1366, "height": 1420}  # the designer: the list, the sel
 DRAFT: Final = "lj-2026"  # next year's campaign, made by the script for the designer shots
 PREVIOUS: Final = "lj-2025"
 INVITED_UNIT: Final = "G0101"  # 汉兴街派出所
+REVIEWED: Final = "lj-2024"  # the year in review: its accountability cases
 
 
 def parse_shots(argv: Sequence[str] | None = None) -> tuple[list[str], Path]:
@@ -128,11 +139,11 @@ class Shooter:
         page.screenshot(path=str(path))
         print(f"wrote {path}")
 
-    def sign_in(self, page: Any) -> Any:
+    def sign_in(self, page: Any, username: str = "admin") -> Any:
         from db.demo import DEMO_PASSWORD
 
         page.goto(f"{self.base}/login")
-        page.locator("#login-username").fill("admin")
+        page.locator("#login-username").fill(username)
         page.locator("#login-password").fill(DEMO_PASSWORD)
         page.locator("form.login-form button").click()
         page.wait_for_url(re.compile(r"^(?!.*login).*$"))
@@ -263,6 +274,63 @@ def shot_preview(s: Shooter) -> None:
     page.context.close()
 
 
+def shot_visit(s: Shooter) -> None:
+    """The inspector at a unit of the open round, the head counts typed: the three rates show."""
+    from db.demo_registries import OPEN_ROUND  # 2025-AF-1, assigned to inspector1
+    from tests.serving import phone_page
+    from ui.messages import t
+
+    page = s.sign_in(phone_page(s.browser, height=1300), "inspector1")
+    page.goto(f"{s.base}/visits")
+    page.get_by_role("heading", name=t("visits.title", "zh")).first.wait_for()
+    settled(page)
+    pick(page, t("visits.round", "zh"), re.compile("^" + re.escape(OPEN_ROUND[1])))
+    units = page.get_by_role("combobox", name=t("visits.unit", "zh"), exact=True)
+    units.click()
+    page.get_by_role("option").nth(2).click()  # a unit not visited yet, a little down the list
+    settled(page)
+    for name, value in (("expected", "8"), ("present", "7"), ("on_post", "6"), ("focused", "5")):
+        field = page.get_by_label(t(f"inspections.count.{name}", "zh"), exact=True)
+        field.fill(value)
+        field.press("Enter")
+        settled(page)
+    rates = t("inspections.rates.line", "zh", attendance="88%", on_post="75%", focus="62%")
+    page.get_by_text(rates).wait_for()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    away(page)
+    top(page)
+    s.save(page, "visit")
+    page.context.close()
+
+
+def shot_accountability(s: Shooter) -> None:
+    """The register of cases of the year in review, at a laptop's width."""
+    from ui.messages import t
+
+    page = s.wide()
+    page.goto(f"{s.base}/accountability")
+    page.get_by_role("heading", name=t("accountability.title", "zh")).first.wait_for()
+    settled(page)
+    pick(page, t("accountability.filter.campaign", "zh"), re.compile(re.escape(f"（{REVIEWED}）")))
+    found = re.escape(t("accountability.list.found", "zh", n=999)).replace("999", r"\d+")  # "共 24 件。"
+    page.get_by_text(re.compile(found)).wait_for()
+    away(page)
+    top(page)
+    s.save(page, "accountability")
+
+
+def shot_typical(s: Shooter) -> None:
+    """The public typical cases, nobody signed in."""
+    from ui.messages import t
+
+    public = s.browser.new_page(viewport=WIDE, locale="zh-CN")
+    public.goto(f"{s.base}/typical-cases")
+    public.get_by_role("heading", name=t("typical.title", "zh")).first.wait_for()
+    settled(public)
+    s.save(public, "typical")
+    public.close()
+
+
 SHOTS: Final[dict[str, Callable[[Shooter], None]]] = {
     "survey": shot_survey,
     "review": shot_review,
@@ -271,6 +339,9 @@ SHOTS: Final[dict[str, Callable[[Shooter], None]]] = {
     "register": shot_register,
     "designer": shot_designer,
     "preview": shot_preview,
+    "visit": shot_visit,
+    "accountability": shot_accountability,
+    "typical": shot_typical,
 }
 
 

@@ -131,7 +131,7 @@ def test_the_setup_section_shows_the_register_the_designer_and_the_preview_befor
 
 def test_the_phone_pictures_are_phone_width() -> None:
     # 375 CSS pixels at a device scale factor of 2 (tests/serving.py phone_page)
-    for name in ("survey-phone.png", "preview-phone.png"):
+    for name in ("survey-phone.png", "preview-phone.png", "visit-phone.png"):
         assert png_size(ROOT / "docs" / "screenshots" / name)[0] == 750
 
 

@@ -224,11 +224,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "accountability.open.no_units": {"zh": "没有可选的单位。", "en": "There is no unit to choose."},
     # import
     "accountability.import.intro": {
-        "zh": "案件文件每行一案，列：number（案件编号）、unit_code（单位编码）、type（类型）、"
-        "subtype（情形）、"
-        "source（来源）、source_ref、body（处理机关）、opened_on（立案日期）、status（opened/investigated/"
-        "decided）、investigated_on、decided_on、decision（处理决定）、facts（问题事实）。处理人员放在第二个文件"
-        "或 Excel 的第二个工作表：number、name（姓名）、post（职务）、level（职级）、sanction（处理方式）。"
+        "zh": "案件文件每行一案，列：案件编号、单位编码、类型、情形、来源、来源编号、处理机关、立案日期、"
+        "状态（已立案、已调查或已决定）、调查日期、决定日期、处理决定、问题事实。处理人员放在第二个文件"
+        "或 Excel 的第二个工作表：案件编号、姓名、职务、职级、处理方式。表头也可以用英文列名。"
         "有任何问题则整份文件不导入。",
         "en": "The cases file has one case a row with the columns number, unit_code, type, subtype, source, "
         "source_ref, body, opened_on, status (opened, investigated or decided), investigated_on, "

@@ -172,6 +172,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "visits.unit": {"zh": "检查单位（未检查的在前）", "en": "Unit (not yet visited first)"},
     "visits.visited": {"zh": "已检查 {n} 次", "en": "Visited {n}×"},
     "visits.day": {"zh": "检查日期", "en": "Date of the visit"},
+    "visits.day.outside": {
+        "zh": "检查日期须在本轮期间（{start} 至 {end}）内。",
+        "en": "The date of the visit must be within the round's period ({start} to {end}).",
+    },
     "visits.time": {"zh": "检查时间（北京时间）", "en": "Time (Beijing time)"},
     "visits.time.missing": {"zh": "请填写检查时间。", "en": "Enter the time of the visit."},
     "visits.counts": {"zh": "人员情况", "en": "Staff"},

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from db.models import CallAttempt, CampaignStatus, PhoneCase, Role, SurveyResponse
 from db.uow import UnitOfWork
-from services import auth, campaigns
+from services import accountability_cases, auth, campaigns, inspection_rounds, inspections
 from services.appeals import decide_appeal, file_appeal
 from services.errors import ServiceError
 from services.fieldwork import NoCallOnRecord, assign_case, fieldwork_progress, record_call_outcome
@@ -96,9 +97,42 @@ ACTIONS = [
         lambda uow, u: unit_responses(uow, u, "c1", "u1"),
     ),
     Action("appeal", Permission.file_appeal, lambda uow, u: file_appeal(uow, u, "c1", "u1", "样本有误")),
+    Action(
+        "plan an inspection round",
+        Permission.manage_registries,
+        lambda uow, u: inspection_rounds.plan_round(
+            uow,
+            u,
+            "c1",
+            code="R1",
+            name="",
+            mode="covert",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 1, 31),
+            unit_codes=["u1"],
+            inspector_usernames=["inspector1"],
+        ),
+    ),
+    Action(
+        "open an accountability case",
+        Permission.manage_registries,
+        lambda uow, u: accountability_cases.open_case(
+            uow,
+            u,
+            number="A1",
+            unit_code="u1",
+            case_type="slow",
+            subtype="slack_inefficient",
+            facts="推诿",
+            source="hotline",
+            disciplinary_body="市纪委监委",
+            opened_on=date(2026, 1, 5),
+        ),
+    ),
+    Action("see one's inspection rounds", Permission.record_inspections, inspections.my_assignments),
 ]
 
-ROLES = [Role.admin, Role.supervisor, Role.caller, Role.liaison]
+ROLES = [Role.admin, Role.supervisor, Role.caller, Role.liaison, Role.inspector]
 
 
 @pytest.fixture
@@ -116,6 +150,7 @@ def people(make_uow: MakeUow) -> dict[str, CurrentUser]:
         Role.liaison: add_user(make_uow, "lianluo1", Role.liaison, unit_code="u1"),
         "caller2": add_user(make_uow, "caller2", Role.caller),
         "liaison2": add_user(make_uow, "lianluo2", Role.liaison, unit_code="u2"),
+        Role.inspector: add_user(make_uow, "inspector1", Role.inspector),
     }
     add_case(make_uow, case_code="k1", caller_user=people[Role.caller])
     add_case(make_uow, case_code="k2", caller_user=people["caller2"])
