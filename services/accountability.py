@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -34,7 +34,7 @@ from db.models_registries import AccountabilityCase, AccountabilityPerson
 from db.uow import UnitOfWork
 from scoring.registries import CASE_SUBTYPES
 from services.campaigns import load_campaign
-from services.clock import Clock, utcnow
+from services.clock import BEIJING, Clock, utcnow
 from services.defects import check_label
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
@@ -73,7 +73,6 @@ MAX_NAME: Final = 100
 MAX_POST: Final = 100
 MAX_LEVEL: Final = 32
 MAX_TEXT: Final = 20_000
-BEIJING: Final = timezone(timedelta(hours=8), "CST")
 
 
 def today(clock: Clock = utcnow) -> date:

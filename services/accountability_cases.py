@@ -58,7 +58,7 @@ from services.accountability import (
     check_type,
 )
 from services.accountability_deductions import propose_deduction
-from services.adjustments import _unit_id
+from services.adjustments import appraised_unit
 from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, utcnow
 from services.errors import NotFound, Refused
@@ -103,7 +103,7 @@ def open_case(
         if campaign_code:
             campaign = load_campaign(uow, campaign_code, for_update=True)
             assert_inputs_editable(campaign)
-            unit_id, _ = _unit_id(uow, campaign, unit_code)
+            unit_id, _ = appraised_unit(uow, campaign, unit_code)
             campaign_id = campaign.id
         else:
             unit_id = session.execute(select(Unit.id).where(Unit.code == unit_code)).scalar()

@@ -41,7 +41,7 @@ from services.accountability import (
     _touch,
     _view,
 )
-from services.adjustments import _described, _unit_id, campaign_caps, check_points
+from services.adjustments import appraised_unit, campaign_caps, check_points, enter_adjustment
 from services.campaigns import assert_inputs_editable, load_campaign
 from services.clock import Clock, utcnow
 from services.errors import Refused
@@ -249,34 +249,18 @@ def confirm_deduction(
         assert_inputs_editable(campaign)
         points = check_points("deduction", case.deduction_points, campaign_caps(campaign))
         unit_code = uow.session.execute(select(Unit.code).where(Unit.id == case.unit_id)).scalar_one()
-        _unit_id(uow, campaign, unit_code)
-        view = _view(uow, case)
-        position = uow.session.execute(
-            select(func.coalesce(func.max(Adjustment.position), -1)).where(
-                Adjustment.campaign_id == campaign.id
-            )
-        ).scalar_one()
-        evidence = evidence_text(view).encode("utf-8")
-        adjustment = Adjustment(
-            campaign_id=campaign.id,
+        appraised_unit(uow, campaign, unit_code)
+        adjustment = enter_adjustment(
+            uow,
+            campaign,
             unit_id=case.unit_id,
+            unit_code=unit_code,
             kind="deduction",
             points=points,
             reason=f"问责案件 {case.number}: {case.case_type}/{case.subtype}",
             evidence_name=EVIDENCE_NAME.format(number=case.number),
-            evidence=evidence,
-            position=int(position) + 1,
+            evidence=evidence_text(_view(uow, case)).encode("utf-8"),
             source=f"{SOURCE_PREFIX}{case.number}"[:64],
-        )
-        uow.session.add(adjustment)
-        uow.session.flush()
-        audit.record(
-            uow,
-            "adjustment.add",
-            "adjustment",
-            adjustment.id,
-            None,
-            {**_described(adjustment, unit_code), "source": adjustment.source},
         )
         before = _state(case)
         case.deduction_status = "confirmed"

@@ -107,7 +107,8 @@ def check_points(kind: str, points: float | None, limits: Caps) -> float | None:
     return float(points)
 
 
-def _unit_id(uow: UnitOfWork, campaign: Campaign, unit_code: str) -> tuple[int, str]:
+def appraised_unit(uow: UnitOfWork, campaign: Campaign, unit_code: str) -> tuple[int, str]:
+    """(unit id, name in the campaign) of a unit the campaign appraises; NotFound otherwise."""
     row = uow.session.execute(
         select(Unit.id, CampaignUnit.name)
         .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
@@ -118,7 +119,8 @@ def _unit_id(uow: UnitOfWork, campaign: Campaign, unit_code: str) -> tuple[int, 
     return int(row[0]), str(row[1])
 
 
-def _described(adjustment: Adjustment, unit_code: str) -> dict[str, Any]:
+def described(adjustment: Adjustment, unit_code: str) -> dict[str, Any]:
+    """An adjustment as the audit trail keeps it: the evidence by name, size and SHA-256."""
     evidence = adjustment.evidence or b""
     return {
         "unit": unit_code,
@@ -128,7 +130,54 @@ def _described(adjustment: Adjustment, unit_code: str) -> dict[str, Any]:
         "evidence_name": adjustment.evidence_name,
         "evidence_size": len(evidence),
         "evidence_sha256": hashlib.sha256(evidence).hexdigest() if evidence else "",
+        **({"source": adjustment.source} if adjustment.source else {}),
     }
+
+
+def enter_adjustment(
+    uow: UnitOfWork,
+    campaign: Campaign,
+    *,
+    unit_id: int,
+    unit_code: str,
+    kind: str,
+    points: float | None,
+    reason: str,
+    evidence_name: str,
+    evidence: bytes | None,
+    source: str = "",
+) -> Adjustment:
+    """Write one checked adjustment after the campaign's others and audit it, inside the
+    caller's transaction: the one way an entry is written, typed by an admin or proposed by
+    a rule (``source``: inspections, accountability cases)."""
+    position = uow.session.execute(
+        select(func.coalesce(func.max(Adjustment.position), -1)).where(Adjustment.campaign_id == campaign.id)
+    ).scalar_one()
+    adjustment = Adjustment(
+        campaign_id=campaign.id,
+        unit_id=unit_id,
+        kind=kind,
+        points=points,
+        reason=reason,
+        evidence_name=evidence_name,
+        evidence=evidence,
+        position=int(position) + 1,
+        source=source,
+    )
+    uow.session.add(adjustment)
+    uow.session.flush()
+    audit.record(uow, "adjustment.add", "adjustment", adjustment.id, None, described(adjustment, unit_code))
+    return adjustment
+
+
+def withdraw_adjustment(uow: UnitOfWork, adjustment: Adjustment, unit_code: str, why: dict[str, Any]) -> None:
+    """Delete an adjustment inside the caller's transaction; the audit entry keeps what it
+    was (``before``) and why it went (``why``, e.g. the reason and the decision)."""
+    before = described(adjustment, unit_code)
+    adjustment_id = adjustment.id
+    uow.session.delete(adjustment)
+    uow.session.flush()
+    audit.record(uow, "adjustment.remove", "adjustment", adjustment_id, before, why)
 
 
 def add_adjustment(
@@ -166,7 +215,7 @@ def add_adjustment(
         campaign = load_campaign(uow, campaign_code, for_update=True)
         assert_inputs_editable(campaign)
         stored_points = check_points(kind, points, campaign_caps(campaign))
-        unit_id, _ = _unit_id(uow, campaign, unit_code)
+        unit_id, _ = appraised_unit(uow, campaign, unit_code)
         if kind == "veto":
             vetoed = uow.session.execute(
                 select(func.count()).where(
@@ -177,25 +226,16 @@ def add_adjustment(
             ).scalar_one()
             if vetoed:
                 raise Refused(f"unit {unit_code} is already vetoed in campaign {campaign.code}")
-        position = uow.session.execute(
-            select(func.coalesce(func.max(Adjustment.position), -1)).where(
-                Adjustment.campaign_id == campaign.id
-            )
-        ).scalar_one()
-        adjustment = Adjustment(
-            campaign_id=campaign.id,
+        adjustment = enter_adjustment(
+            uow,
+            campaign,
             unit_id=unit_id,
+            unit_code=unit_code,
             kind=kind,
             points=stored_points,
             reason=reason,
             evidence_name=evidence_name,
             evidence=evidence,
-            position=int(position) + 1,
-        )
-        uow.session.add(adjustment)
-        uow.session.flush()
-        audit.record(
-            uow, "adjustment.add", "adjustment", adjustment.id, None, _described(adjustment, unit_code)
         )
         uow.commit()
         return adjustment.id
@@ -225,9 +265,7 @@ def remove_adjustment(
         campaign = load_campaign(uow, campaign_code, for_update=True)
         assert_inputs_editable(campaign)
         adjustment, unit_code = _adjustment(uow, campaign, adjustment_id)
-        before = _described(adjustment, unit_code)
-        uow.session.delete(adjustment)
-        audit.record(uow, "adjustment.remove", "adjustment", adjustment_id, before, {"reason": reason})
+        withdraw_adjustment(uow, adjustment, unit_code, {"reason": reason})
         uow.commit()
 
 

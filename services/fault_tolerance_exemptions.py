@@ -10,7 +10,6 @@ its values before and after.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any, Final
 
@@ -20,6 +19,7 @@ from db import audit
 from db.models import Adjustment, Campaign, OverdueCase, Unit
 from db.models_registries import AccountabilityCase, FaultToleranceApplication
 from db.uow import UnitOfWork
+from services.adjustments import withdraw_adjustment
 from services.campaigns import assert_inputs_editable
 from services.errors import Refused
 from services.permissions import CurrentUser
@@ -80,27 +80,11 @@ def exempt_accountability(uow: UnitOfWork, app: FaultToleranceApplication) -> No
             campaign = uow.session.get(Campaign, adjustment.campaign_id)
             assert campaign is not None
             assert_inputs_editable(campaign)
-            unit_code = uow.session.execute(select(Unit.code).where(Unit.id == adjustment.unit_id)).scalar()
-            evidence = adjustment.evidence or b""
-            removed = {
-                "unit": unit_code,
-                "kind": adjustment.kind,
-                "points": adjustment.points,
-                "reason": adjustment.reason,
-                "evidence_name": adjustment.evidence_name,
-                "evidence_size": len(evidence),
-                "evidence_sha256": hashlib.sha256(evidence).hexdigest() if evidence else "",
-                "source": adjustment.source,
-            }
-            adjustment_id = adjustment.id
-            uow.session.delete(adjustment)
-            uow.session.flush()
-            audit.record(
+            unit_code = uow.session.scalar(select(Unit.code).where(Unit.id == adjustment.unit_id)) or ""
+            withdraw_adjustment(
                 uow,
-                "adjustment.remove",
-                "adjustment",
-                adjustment_id,
-                removed,
+                adjustment,
+                unit_code,
                 {
                     "reason": f"{EXEMPT_PREFIX} {app.decision_document}: accountability case {case.number}",
                     "application": app.id,

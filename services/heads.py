@@ -49,7 +49,7 @@ from services import defects as worded
 from services import units
 from services.campaigns import load_campaign
 from services.cards import HeadActionView, card_scope, head_action_views
-from services.clock import Clock, as_utc, utcnow
+from services.clock import Clock, as_utc, beijing_day, utcnow
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 
@@ -161,7 +161,7 @@ def _text(field: str, value: str, limit: int, *, required: bool = False, what: s
 
 
 def _issued_on(case: CardCase) -> date | None:
-    return as_utc(case.created_at).astimezone(units.BEIJING).date() if case.created_at else None
+    return beijing_day(case.created_at) if case.created_at else None
 
 
 def _check_day(field: str, on: date, case: CardCase, clock: Clock) -> date:

@@ -29,7 +29,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,12 +42,11 @@ from scoring.csvfile import read_csv
 from scoring.errors import Defect
 from services import defects as worded
 from services.campaigns import assert_inputs_editable, load_campaign
-from services.clock import Clock, as_utc, utcnow
+from services.clock import BEIJING, Clock, as_utc, utcnow
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 
 # China keeps one time zone without daylight saving: a fixed offset is exact.
-BEIJING: Final = timezone(timedelta(hours=8), "CST")
 DIRECTIONS: Final = ("higher", "lower")
 METHODS: Final = ("minmax", "target")
 CODE_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -31,24 +31,25 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import audit
 from db.models import Adjustment, Campaign, CampaignUnit, Indicator, IndicatorValue, Unit
 from db.models_registries import InspectionFinding, InspectionRound, InspectionVisit
 from db.uow import UnitOfWork
 from scoring.registries import HARMS, finding_deductions, three_rates
+from scoring.textrules import formula_like
+from services.adjustments import enter_adjustment, withdraw_adjustment
 from services.campaigns import assert_inputs_editable, load_campaign
-from services.clock import Clock, as_utc, utcnow
+from services.clock import Clock, beijing_day, utcnow
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 
 # China keeps one time zone without daylight saving: a fixed offset is exact.
-BEIJING: Final = timezone(timedelta(hours=8), "CST")
 RULE_KEY: Final = "inspections"
 FEEDS: Final = ("rates", "deductions")
 #: The rates a rule can feed, in the order they are shown.
@@ -62,7 +63,6 @@ PROVENANCE: Final = re.compile(
 )
 EVIDENCE_COLUMNS: Final = ("visit_date", "round", "harm", "description")
 # cells that a spreadsheet would run as a formula get a leading apostrophe in the evidence
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +157,6 @@ class Visit:
 
 
 # ---------------------------------------------------------------- reading
-
-
-def beijing_day(value: Any) -> date:
-    """The Beijing calendar day of a stored time (SQLite hands back naive UTC)."""
-    return as_utc(value).astimezone(BEIJING).date()
 
 
 def _utc_midnight(day: date) -> datetime:
@@ -570,7 +565,7 @@ def deduction_source(starts_on: date, ends_on: date) -> str:
 
 
 def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if formula_like(text) else text
 
 
 def findings_csv(visits: list[Visit]) -> bytes:
@@ -639,35 +634,28 @@ def feed_finding_deductions(
         )
         before = {code_of.get(a.unit_id, str(a.unit_id)): a.points for a in old}
         for a in old:
-            uow.session.delete(a)
-        uow.session.flush()
+            why = {"reason": f"replaced by a new feed of {source}"}
+            withdraw_adjustment(uow, a, code_of.get(a.unit_id, str(a.unit_id)), why)
         points = finding_deductions(np.array([r.n_findings for r in found]), rule.points_per_finding, cap)
-        position = uow.session.execute(
-            select(func.coalesce(func.max(Adjustment.position), -1)).where(
-                Adjustment.campaign_id == campaign.id
-            )
-        ).scalar_one()
         entries = []
         for k, r in enumerate(found):
             p = float(points[k])
             if p <= 0:
                 continue
             mine = [v for v in visits if v.unit_id == uid[r.unit_code] and v.findings]
-            uow.session.add(
-                Adjustment(
-                    campaign_id=campaign.id,
-                    unit_id=uid[r.unit_code],
-                    kind="deduction",
-                    points=p,
-                    reason=deduction_reason(r.findings, starts_on, ends_on, rule.points_per_finding),
-                    evidence_name=f"inspections-{r.unit_code}-{starts_on}-{ends_on}.csv"[:200],
-                    evidence=findings_csv(mine),
-                    position=int(position) + 1 + k,
-                    source=source,
-                )
+            enter_adjustment(
+                uow,
+                campaign,
+                unit_id=uid[r.unit_code],
+                unit_code=r.unit_code,
+                kind="deduction",
+                points=p,
+                reason=deduction_reason(r.findings, starts_on, ends_on, rule.points_per_finding),
+                evidence_name=f"inspections-{r.unit_code}-{starts_on}-{ends_on}.csv"[:200],
+                evidence=findings_csv(mine),
+                source=source,
             )
             entries.append(DeductionEntry(r.unit_code, r.unit_name, r.n_findings, p))
-        uow.session.flush()
         after = {e.unit_code: e.points for e in entries}
         audit.record(
             uow,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any, Final
 
 from sqlalchemy import func, select
@@ -31,11 +31,10 @@ from db.models_registries import (
 )
 from db.uow import UnitOfWork
 from services.campaigns import assert_inputs_editable, load_campaign
-from services.clock import Clock, as_utc, utcnow
+from services.clock import Clock, as_utc, beijing_day, utcnow
 from services.errors import NotFound, Refused
 from services.permissions import CurrentUser, Permission, require
 
-BEIJING: Final = timezone(timedelta(hours=8), "CST")
 MODES: Final = ("open", "covert")
 ROUND_STATUSES: Final = ("planned", "active", "closed")
 MAX_NOTES: Final = 2000
@@ -100,11 +99,6 @@ class RoundView:
 # ---------------------------------------------------------------- helpers
 
 
-def beijing_day(at: datetime) -> date:
-    """The Beijing calendar day of an instant (a naive value is UTC, as stored)."""
-    return as_utc(at).astimezone(BEIJING).date()
-
-
 def _campaign_units(uow: UnitOfWork, campaign: Campaign) -> dict[str, tuple[int, str, str, str]]:
     """code -> (unit id, name, category, district) of the campaign's units."""
     rows = uow.session.execute(
@@ -152,7 +146,7 @@ def _check_period(starts_on: date, ends_on: date) -> None:
         raise Refused(f"the round ends ({ends_on}) before it starts ({starts_on}): ends_on < starts_on")
 
 
-def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
+def checked_text(value: str, field: str, limit: int, *, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
         raise Refused(f"give the {field}")
@@ -161,7 +155,7 @@ def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
     return value
 
 
-def _round(uow: UnitOfWork, round_id: int, *, for_update: bool = False) -> InspectionRound:
+def load_round(uow: UnitOfWork, round_id: int, *, for_update: bool = False) -> InspectionRound:
     query = (
         select(InspectionRound)
         .where(InspectionRound.id == round_id)
@@ -229,7 +223,7 @@ def _view_round(uow: UnitOfWork, rnd: InspectionRound, campaign_code: str) -> Ro
     )
 
 
-def _campaign_code(uow: UnitOfWork, campaign_id: int) -> str:
+def campaign_code_of(uow: UnitOfWork, campaign_id: int) -> str:
     return str(uow.session.scalar(select(Campaign.code).where(Campaign.id == campaign_id)))
 
 
@@ -315,9 +309,9 @@ def plan_round(
     unknown mode, ends_on before starts_on, no units or a unit outside the campaign, no
     inspectors or an account that is not an active inspector, a published campaign."""
     actor = require(user, Permission.manage_registries)
-    code = _text(code, "round code (code)", MAX_CODE, required=True)
-    name = _text(name, "round name (name)", MAX_NAME)
-    notes = _text(notes, "notes", MAX_NOTES)
+    code = checked_text(code, "round code (code)", MAX_CODE, required=True)
+    name = checked_text(name, "round name (name)", MAX_NAME)
+    notes = checked_text(notes, "notes", MAX_NOTES)
     if mode not in MODES:
         raise Refused(f"the mode must be open (明察) or covert (暗访), not {mode!r}")
     _check_period(starts_on, ends_on)
@@ -383,7 +377,7 @@ def update_round(
     actor = require(user, Permission.manage_registries)
     with uow:
         uow.actor = actor.username
-        rnd = _round(uow, round_id, for_update=True)
+        rnd = load_round(uow, round_id, for_update=True)
         campaign = uow.session.get(Campaign, rnd.campaign_id)
         assert campaign is not None
         if rnd.status == "closed":
@@ -396,9 +390,9 @@ def update_round(
             )
         ).all()
         if name is not None:
-            rnd.name = _text(name, "round name (name)", MAX_NAME)
+            rnd.name = checked_text(name, "round name (name)", MAX_NAME)
         if notes is not None:
-            rnd.notes = _text(notes, "notes", MAX_NOTES)
+            rnd.notes = checked_text(notes, "notes", MAX_NOTES)
         if mode is not None and mode != rnd.mode:
             if mode not in MODES:
                 raise Refused(f"the mode must be open (明察) or covert (暗访), not {mode!r}")
@@ -450,7 +444,7 @@ def _move(
     actor = require(user, Permission.manage_registries)
     with uow:
         uow.actor = actor.username
-        rnd = _round(uow, round_id, for_update=True)
+        rnd = load_round(uow, round_id, for_update=True)
         if rnd.status != source:
             raise Refused(f"round {rnd.code} is {rnd.status}: only a {source} round can be {action}")
         rnd.status = target
@@ -462,7 +456,7 @@ def _move(
             {"status": source},
             {"status": target},
         )
-        view = _view_round(uow, rnd, _campaign_code(uow, rnd.campaign_id))
+        view = _view_round(uow, rnd, campaign_code_of(uow, rnd.campaign_id))
         uow.commit()
         return view
 

@@ -41,10 +41,10 @@ from db.models_registries import (
 from db.uow import UnitOfWork
 from scoring.registries import HARMS, check_head_counts, three_rates
 from services.campaigns import load_campaign
-from services.clock import Clock, as_utc, utcnow
+from services.clock import BEIJING, Clock, as_utc, beijing_day, utcnow
 from services.errors import NotFound, Refused
 from services.inspection_photos import prepare_photo
-from services.inspection_rounds import BEIJING, MAX_NOTES, _campaign_code, _round, _text, beijing_day
+from services.inspection_rounds import MAX_NOTES, campaign_code_of, checked_text, load_round
 from services.permissions import CurrentUser, Permission, PermissionDenied, allowed, require
 
 VISIT_STATUSES: Final = ("recorded", "verified", "rejected")
@@ -256,16 +256,15 @@ def record_visit(
     problem = check_head_counts(expected, present, on_post, focused)
     if problem:
         raise Refused(f"impossible head counts: {problem}")
-    notes = _text(notes, "notes", MAX_NOTES)
+    notes = checked_text(notes, "notes", MAX_NOTES)
     if len(findings) > MAX_FINDINGS:
         raise Refused(f"{len(findings)} findings; at most {MAX_FINDINGS} can be recorded on one visit")
     clean_findings = []
     for harm, description in findings:
         if harm not in HARMS:
             raise Refused(f"unknown harm {harm!r} in the findings; one of {''.join(HARMS)}")
-        clean_findings.append(
-            (harm, _text(description, f"description of the finding {harm}", MAX_DESCRIPTION, required=True))
-        )
+        what = f"description of the finding {harm}"
+        clean_findings.append((harm, checked_text(description, what, MAX_DESCRIPTION, required=True)))
     if len(photos) > MAX_PHOTOS:
         raise Refused(f"{len(photos)} photos; at most {MAX_PHOTOS} can be attached to one visit")
     prepared = [prepare_photo(name, raw) for name, raw in photos]  # before the transaction: slow
@@ -275,7 +274,7 @@ def record_visit(
         raise Refused(f"the visit time (visited_at) {at.astimezone(BEIJING):%Y-%m-%d %H:%M} is in the future")
     with uow:
         uow.actor = actor.username
-        rnd = _round(uow, round_id)
+        rnd = load_round(uow, round_id)
         if actor.id not in {i.user_id for i in rnd.inspectors}:
             raise PermissionDenied(f"{actor.username} is not assigned to inspection round {rnd.code}")
         if rnd.status != "active":
@@ -324,7 +323,7 @@ def record_visit(
             visit.id,
             None,
             {
-                "campaign": _campaign_code(uow, rnd.campaign_id),
+                "campaign": campaign_code_of(uow, rnd.campaign_id),
                 "round": rnd.code,
                 "unit": unit_code.strip(),
                 "inspector": actor.username,
@@ -371,7 +370,7 @@ def verify_visit(
 ) -> None:
     """recorded → verified: the visit counts."""
     actor = require(user, Permission.manage_registries)
-    note = _text(note, "note", MAX_NOTES)
+    note = checked_text(note, "note", MAX_NOTES)
     with uow:
         uow.actor = actor.username
         visit, round_code = _visit_for_decision(uow, visit_id)
@@ -395,7 +394,7 @@ def reject_visit(
 ) -> None:
     """recorded or verified → rejected, with a note saying why: the visit does not count."""
     actor = require(user, Permission.manage_registries)
-    note = _text(note, "note saying why the visit is rejected", MAX_NOTES, required=True)
+    note = checked_text(note, "note saying why the visit is rejected", MAX_NOTES, required=True)
     with uow:
         uow.actor = actor.username
         visit, round_code = _visit_for_decision(uow, visit_id)

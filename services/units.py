@@ -30,7 +30,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import date, timedelta, timezone
+from datetime import date
 from typing import Any, Final, Literal
 
 from sqlalchemy import select
@@ -49,12 +49,11 @@ from db.models import (
 from db.uow import UnitOfWork
 from services import defects as worded
 from services import register_file as rf
-from services.clock import Clock, utcnow
+from services.clock import BEIJING, Clock, utcnow
 from services.errors import NotFound, Refused
 from services.indicators import ImportRejected as ImportRejected  # the page catches it here
 from services.permissions import CurrentUser, Permission, require
 
-BEIJING: Final = timezone(timedelta(hours=8), "CST")
 EDITABLE: Final = (
     "name",
     "category",
