@@ -10,6 +10,7 @@
     python -m db cases decline NUMBER --reason TEXT
     python -m db cases list [TEXT] [--type T] [--status S] [--unit CODE] [--campaign CODE]
     python -m db cases counts [--campaign CODE] [--year YEAR]
+    python -m db cases rule CAMPAIGN [--inaction P --slow P --misconduct P]   (shows it without points)
 
 ``advance ... decided`` takes the decision as ``--note``. ``publish`` marks the case for
 publication with its public summary (which must name nobody) and publishes it on
@@ -26,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-VERBS = ("import", "open", "advance", "person", "publish", "confirm", "decline", "list", "counts")
+VERBS = ("import", "open", "advance", "person", "publish", "confirm", "decline", "list", "counts", "rule")
 
 
 def _date(text: str) -> date:
@@ -87,6 +88,12 @@ def add_commands(sub: Any) -> None:
     counting = verbs.add_parser("counts", help="cases and persons by type, sanction category and unit")
     counting.add_argument("--campaign", metavar="CODE")
     counting.add_argument("--year", type=int)
+    rule = verbs.add_parser(
+        "rule", help="the campaign's deduction points per case type; with all three given, set them (audited)"
+    )
+    rule.add_argument("campaign", metavar="CODE")
+    for case_type in ("inaction", "slow", "misconduct"):
+        rule.add_argument(f"--{case_type}", type=float, metavar="POINTS")
 
 
 def run(args: argparse.Namespace) -> int | None:
@@ -195,6 +202,15 @@ def _cases(args: argparse.Namespace) -> int:
     if verb == "confirm":
         adjustment_id = deductions.confirm_deduction(uow(), me, args.number)
         print(f"confirmed: adjustment {adjustment_id}")
+        return 0
+    if verb == "rule":
+        typed = {k: getattr(args, k) for k in ("inaction", "slow", "misconduct")}
+        given = {k: v for k, v in typed.items() if v is not None}
+        if given:
+            points = deductions.set_rule(uow(), me, args.campaign, given)
+        else:
+            points = deductions.get_rule(uow(), me, args.campaign)
+        print("\t".join(f"{k}={v:g}" for k, v in points.items()))
         return 0
     if verb == "decline":
         deductions.decline_deduction(uow(), me, args.number, args.reason)

@@ -8,6 +8,7 @@ for ``python -m db`` (see db/cli.py COMMAND_MODULES; services/heads.py):
         [--decided-on DATE --body TEXT --document TEXT]
     python -m db heads correct CARD_ID --correction TEXT --outcome ... (as record, without the new head)
     python -m db heads list CAMPAIGN_ID
+    python -m db heads close CARD_ID   (an escalated card, once its head action and ledger items are done)
 
 ``pending`` lists the cards recommending a removal with nothing recorded yet (their
 CARD_ID first). A refusal (a missing field, a card without the recommendation, one
@@ -42,7 +43,7 @@ def _action_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_commands(sub: Any) -> None:
-    """Add ``heads pending|record|correct|list`` to ``python -m db``'s subparsers."""
+    """Add ``heads pending|record|correct|list|close`` to ``python -m db``'s subparsers."""
     parser = sub.add_parser(
         "heads", help="what was done about the heads of units whose card recommends their removal (就地免职)"
     )
@@ -62,6 +63,10 @@ def add_commands(sub: Any) -> None:
     correct.add_argument("--correction", required=True, help="why it is corrected")
     listing = verbs.add_parser("list", help="the campaign's recorded head actions")
     listing.add_argument("campaign", metavar="CAMPAIGN_ID")
+    close = verbs.add_parser(
+        "close", help="close an escalated card once its head action and ledger items are done (audited)"
+    )
+    close.add_argument("card", type=int, metavar="CARD_ID")
 
 
 def _line(view: Any) -> str:
@@ -82,7 +87,7 @@ def run(args: argparse.Namespace) -> int | None:
     if args.command != "heads":
         return None
     from db.uow import UnitOfWork
-    from services import auth, heads
+    from services import auth, cards, heads
     from services.errors import ServiceError
 
     def uow() -> UnitOfWork:
@@ -103,6 +108,10 @@ def run(args: argparse.Namespace) -> int | None:
             for view in views:
                 print(_line(view))
             print(f"{len(views)} head action(s)")
+            return 0
+        if verb == "close":
+            cards.close_card(uow(), me, args.card)
+            print(f"card {args.card} closed")
             return 0
         fields = {
             "outcome": args.outcome,

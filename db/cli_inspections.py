@@ -2,6 +2,8 @@
 
     python -m db inspections plan CAMPAIGN CODE --mode open|covert --from DATE --to DATE
         --unit CODE [--unit CODE ...] --inspector NAME [--inspector NAME ...] [--name N] [--notes T]
+    python -m db inspections update CAMPAIGN CODE [--name N] [--mode M] [--from DATE] [--to DATE]
+        [--unit CODE ...] [--inspector NAME ...] [--notes T]   (what is given replaces what was)
     python -m db inspections start CAMPAIGN CODE
     python -m db inspections close CAMPAIGN CODE
     python -m db inspections list CAMPAIGN
@@ -66,6 +68,18 @@ def add_commands(sub: Any) -> None:
     plan.add_argument("--unit", action="append", required=True, metavar="CODE", help="repeat, or CODE,CODE")
     plan.add_argument("--inspector", action="append", required=True, metavar="NAME", help="repeat for each")
     plan.add_argument("--notes", default="")
+    update = verbs.add_parser(
+        "update", help="change a planned or active round; what is given replaces (audited)"
+    )
+    update.add_argument("campaign", metavar="CAMPAIGN_ID")
+    update.add_argument("code", metavar="CODE")
+    update.add_argument("--name")
+    update.add_argument("--mode", choices=["open", "covert"])
+    update.add_argument("--from", dest="starts_on", type=_date, metavar="DATE")
+    update.add_argument("--to", dest="ends_on", type=_date, metavar="DATE")
+    update.add_argument("--unit", action="append", metavar="CODE", help="the whole list of units")
+    update.add_argument("--inspector", action="append", metavar="NAME", help="the whole list of inspectors")
+    update.add_argument("--notes")
     for verb, text in (("start", "planned → active"), ("close", "active → closed")):
         move = verbs.add_parser(verb, help=f"{text} (audited)")
         move.add_argument("campaign", metavar="CAMPAIGN_ID")
@@ -136,6 +150,25 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(
             f"planned round {rnd.code} ({rnd.mode}, {rnd.starts_on} – {rnd.ends_on}): "
+            f"{rnd.units} unit(s), inspectors {', '.join(rnd.inspectors)}"
+        )
+        return 0
+    if verb == "update":
+        found = inspection_rounds.find_round(uow(), me, args.campaign, args.code)
+        rnd = inspection_rounds.update_round(
+            uow(),
+            me,
+            found.id,
+            name=args.name,
+            mode=args.mode,
+            starts_on=args.starts_on,
+            ends_on=args.ends_on,
+            unit_codes=_codes(args.unit) if args.unit else None,
+            inspector_usernames=_codes(args.inspector) if args.inspector else None,
+            notes=args.notes,
+        )
+        print(
+            f"round {rnd.code} ({rnd.mode}, {rnd.starts_on} – {rnd.ends_on}, {rnd.status}): "
             f"{rnd.units} unit(s), inspectors {', '.join(rnd.inspectors)}"
         )
         return 0

@@ -60,6 +60,17 @@ def test_a_case_from_opening_to_publication_and_its_deduction(
     assert ("cli", "accountability_case.published") in audit_actions(make_uow)
 
 
+def test_the_rule_is_shown_and_set_whole(capsys: pytest.CaptureFixture[str], make_uow: MakeUow) -> None:
+    assert cli.main(["cases", "rule", "c1"]) == 0
+    assert capsys.readouterr().out == "inaction=1\tslow=0.5\tmisconduct=2\n"  # our defaults
+    assert cli.main(["cases", "rule", "c1", "--slow", "1"]) == 1  # one type alone is refused
+    assert "give the points of each type" in capsys.readouterr().err
+    assert cli.main(["cases", "rule", "c1", "--inaction", "1.5", "--slow", "1", "--misconduct", "3"]) == 0
+    assert capsys.readouterr().out == "inaction=1.5\tslow=1\tmisconduct=3\n"
+    assert cli.main(["cases", "rule", "c1"]) == 0
+    assert capsys.readouterr().out == "inaction=1.5\tslow=1\tmisconduct=3\n"
+
+
 def test_refusals_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["cases", "confirm", "nope"]) == 1
     assert "no accountability case" in capsys.readouterr().err

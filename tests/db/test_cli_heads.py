@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import dispose_all
-from db.models import AuditEntry, Unit
+from db.models import AuditEntry, CardCase, Unit
 from services import cards
 from services.units import today
 from tests.db.kit import MakeUow
@@ -99,6 +99,14 @@ def test_pending_record_list_and_the_register(make_uow: MakeUow, code: str) -> N
     status, out, err = run_cli(correct)
     assert status == 0, err
     assert "(临委干〔2026〕9号)" in out
+
+    # with the head action recorded, the escalated card closes (its ledger holds no open item)
+    status, out, err = run_cli(["heads", "close", str(card)])
+    assert (status, out) == (0, f"card {card} closed\n"), err
+    with make_uow() as uow:
+        assert uow.session.get(CardCase, card).status == "closed"
+    status, _, err = run_cli(["heads", "close", str(card)])  # closed is final
+    assert status == 1 and err.startswith("error: ")
 
 
 def test_refusals_exit_1_and_bad_dates_2(make_uow: MakeUow, code: str) -> None:

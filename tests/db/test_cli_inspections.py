@@ -59,7 +59,14 @@ def test_plan_start_record_verify_and_list(make_uow: MakeUow, tmp_path: Path) ->
     code, out, err = run_cli(plan_args())
     assert code == 0, err
     assert out.startswith("planned round R1 (covert, ") and "3 unit(s), inspectors ann" in out
+    # what is given replaces what was; the rest stays
+    code, out, err = run_cli(["inspections", "update", "c1", "R1", "--unit", "u1,u2"])
+    assert code == 0, err
+    assert out.startswith("round R1 (covert, ") and "planned): 2 unit(s), inspectors ann" in out
     assert run_cli(["inspections", "start", "c1", "R1"])[:2] == (0, "round R1 is active\n")
+    code, _, err = run_cli(["inspections", "update", "c1", "R1", "--mode", "open"])
+    assert code == 1 and "mode" in err  # the mode changes only while planned
+    assert run_cli(["inspections", "update", "c1", "R1", "--unit", "u1,u2,u3"])[0] == 0
 
     exif = Image.Exif()
     exif.get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] = (45.0, 17.0, 42.0)
@@ -101,6 +108,7 @@ def test_plan_start_record_verify_and_list(make_uow: MakeUow, tmp_path: Path) ->
         )
     assert actors == {
         "inspection_round.plan": "cli",
+        "inspection_round.update": "cli",
         "inspection_round.started": "cli",
         "inspection_visit.record": "ann",
         "inspection_visit.verify": "cli",
