@@ -217,8 +217,6 @@ else:
                 st.warning(t("visits.finding.missing", lang, harms="、".join(missing)))
             elif clock_time is None:
                 st.warning(t("visits.time.missing", lang))
-            elif not chosen.starts_on <= day <= chosen.ends_on:  # said here in words, not the service's
-                st.warning(t("visits.day.outside", lang, start=chosen.starts_on, end=chosen.ends_on))
             else:
                 visited_at = datetime.combine(day, clock_time).replace(tzinfo=BEIJING)
                 try:
@@ -237,6 +235,8 @@ else:
                             notes=notes,
                             photos=photos,
                         )
+                except ins.OutsidePeriod as exc:  # the refusal met most, said in words
+                    st.warning(t("visits.day.outside", lang, start=exc.starts_on, end=exc.ends_on))
                 except ServiceError as exc:
                     st.error(error_text(exc, lang))
                 else:

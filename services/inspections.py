@@ -59,6 +59,18 @@ CLOCK_SKEW: Final = timedelta(minutes=5)
 # ---------------------------------------------------------------- views
 
 
+class OutsidePeriod(Refused):
+    """The visit's Beijing day is outside its round's period (the refusal an inspector
+    recording late meets most; pages say it in the person's language from the dates)."""
+
+    def __init__(self, round_code: str, day: date, starts_on: date, ends_on: date) -> None:
+        super().__init__(
+            f"the visit day {day} (Beijing time) is outside round {round_code}'s period "
+            f"{starts_on} – {ends_on} (visited_at)"
+        )
+        self.day, self.starts_on, self.ends_on = day, starts_on, ends_on
+
+
 @dataclass(frozen=True, slots=True)
 class AssignedUnit:
     code: str
@@ -281,10 +293,7 @@ def record_visit(
             raise Refused(f"round {rnd.code} is {rnd.status}: visits are recorded only while it is active")
         day = beijing_day(at)
         if not rnd.starts_on <= day <= rnd.ends_on:
-            raise Refused(
-                f"the visit day {day} (Beijing time) is outside round {rnd.code}'s period "
-                f"{rnd.starts_on} – {rnd.ends_on} (visited_at)"
-            )
+            raise OutsidePeriod(rnd.code, day, rnd.starts_on, rnd.ends_on)
         unit_id = uow.session.scalar(select(Unit.id).where(Unit.code == (unit_code or "").strip()))
         if unit_id is None or unit_id not in {u.unit_id for u in rnd.units}:
             raise Refused(f"unit {unit_code!r} is not to be visited in round {rnd.code} (unit_code)")
